@@ -1,0 +1,370 @@
+"""The stored domain: typed mappings of recommendations, people, rounds and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from core.vocabulary import (
+    Mechanism,
+    OrganisationType,
+    Platform,
+    Position,
+    RecommendationType,
+    Role,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware."""
+
+    # SQLite keeps no time zone, so without this a stored UTC time comes back naive.
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass a timezone-aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def slug_enum(enum_class: type[StrEnum]) -> Enum:
+    """Store an enum by its slug, as a checked string rather than a native database enum."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names, so migrations are reproducible."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+recommendation_tags = Table(
+    "recommendation_tags",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+cluster_members = Table(
+    "cluster_members",
+    Base.metadata,
+    Column("cluster_id", ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendations.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+recommendation_responsibilities = Table(
+    "recommendation_responsibilities",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "entity_id",
+        ForeignKey("responsible_entities.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+round_recommendations = Table(
+    "round_recommendations",
+    Base.metadata,
+    Column("round_id", ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendations.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class TagKind(StrEnum):
+    """What a tag on a recommendation describes."""
+
+    THEME = "theme"
+    AFFECTED_PERSONS = "affected_persons"
+    SDG_TARGET = "sdg_target"
+    RECOMMENDING_STATE = "recommending_state"
+    REGION = "region"
+
+
+class Tag(Base):
+    """A theme, group of affected persons, SDG target, recommending state or region."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("kind", "code", name="uq_tags_kind_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TagKind] = mapped_column(slug_enum(TagKind))
+    # The code is what filters match: an SDG target's number, otherwise the name itself.
+    code: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(Text, default="")
+
+
+class Recommendation(Base):
+    """A recommendation (or a treaty body's concern) addressed to a state under review."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    content_fingerprint: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    paragraph: Mapped[str | None] = mapped_column(String(40))
+    document_symbol: Mapped[str | None] = mapped_column(String(120))
+    state_under_review: Mapped[str] = mapped_column(String(120), index=True)
+    mechanism: Mapped[Mechanism] = mapped_column(slug_enum(Mechanism), index=True)
+    body: Mapped[str] = mapped_column(String(255))
+    position: Mapped[Position | None] = mapped_column(slug_enum(Position))
+    kind: Mapped[RecommendationType] = mapped_column(
+        slug_enum(RecommendationType), default=RecommendationType.RECOMMENDATION
+    )
+    upr_cycle: Mapped[int | None] = mapped_column(Integer)
+    upr_session: Mapped[int | None] = mapped_column(Integer)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    action_category: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=recommendation_tags, lazy="selectin")
+    translations: Mapped[list[RecommendationTranslation]] = relationship(
+        back_populates="recommendation", cascade="all, delete-orphan", lazy="selectin"
+    )
+    responsible_entities: Mapped[list[ResponsibleEntity]] = relationship(
+        secondary=recommendation_responsibilities, lazy="selectin"
+    )
+
+    def tags_of(self, kind: TagKind) -> list[Tag]:
+        """This recommendation's tags of one kind, in a stable order."""
+        return sorted((t for t in self.tags if t.kind == kind), key=lambda t: t.code)
+
+    def text_in(self, language: str) -> str:
+        """The text in the given language, or in its source language when there is none."""
+        if language == self.language:
+            return self.text
+        for translation in self.translations:
+            if translation.language == language:
+                return translation.text
+        return self.text
+
+
+class RecommendationTranslation(Base):
+    """The text of a recommendation in another language."""
+
+    __tablename__ = "recommendation_translations"
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "language", name="uq_translation_language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE")
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    recommendation: Mapped[Recommendation] = relationship(back_populates="translations")
+
+
+class Cluster(Base):
+    """A group of recommendations an organiser follows up together."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[list[Recommendation]] = relationship(secondary=cluster_members)
+
+
+class ResponsibleEntity(Base):
+    """A ministry or agency responsible for implementing recommendations."""
+
+    __tablename__ = "responsible_entities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    acronym: Mapped[str | None] = mapped_column(String(40))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+
+
+class Organisation(Base):
+    """A government entity, NHRI, civil society organisation, academic body or UN agency."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[OrganisationType] = mapped_column(slug_enum(OrganisationType))
+    country: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Participant(Base):
+    """A person who takes part, with exactly one role."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(slug_enum(Role), default=Role.CIVIL_SOCIETY)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    identities: Mapped[list[PlatformIdentity]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan"
+    )
+
+
+class PlatformIdentity(Base):
+    """How one participant is known on one platform (Slack user, Telegram chat, ...)."""
+
+    __tablename__ = "platform_identities"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_identity_platform_external"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[Platform] = mapped_column(slug_enum(Platform))
+    external_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    participant: Mapped[Participant] = relationship(back_populates="identities")
+
+
+class ApiToken(Base):
+    """A bearer token that acts as one participant, kept only as a hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters let an organiser tell tokens apart without revealing them.
+    prefix: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    participant: Mapped[Participant] = relationship(lazy="joined")
+
+
+class RoundStatus(StrEnum):
+    """Where a consultation round is in its life."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(Base):
+    """A consultation round: a period in which an audience is asked about some recommendations."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RoundStatus] = mapped_column(slug_enum(RoundStatus), default=RoundStatus.DRAFT)
+    opens_at: Mapped[datetime | None] = mapped_column()
+    closes_at: Mapped[datetime | None] = mapped_column()
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    # Aggregates never show a count below this, to protect the people who answered.
+    min_cell_size: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recommendations: Mapped[list[Recommendation]] = relationship(secondary=round_recommendations)
+
+
+class AuditEntry(Base):
+    """One append-only line of the audit log: who (by pseudonym) did what, to what, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(80))
+    subject_type: Mapped[str] = mapped_column(String(60))
+    subject_id: Mapped[str | None] = mapped_column(String(80))
+    # Counts and identifiers only: never answer text or personal data.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

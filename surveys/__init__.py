@@ -1,0 +1,1 @@
+"""Survey definitions and the language they are written in."""
