@@ -80,7 +80,7 @@ class TextFormatter(logging.Formatter):
 class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is now, so a swapped or closed stream is never kept."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

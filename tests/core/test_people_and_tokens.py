@@ -16,11 +16,13 @@ from tests.conftest import PSEUDONYM_KEY
 
 def test_organisation_names_are_unique_whatever_their_case(database):
     with database.unit_of_work() as session:
-        people.add_organisation(session, name="Arcadia Human Rights Commission",
-                                type=OrganisationType.NHRI)
+        people.add_organisation(
+            session, name="Arcadia Human Rights Commission", type=OrganisationType.NHRI
+        )
     with pytest.raises(InvalidInput, match="already exists"), database.unit_of_work() as session:
-        people.add_organisation(session, name="ARCADIA  human rights commission",
-                                type=OrganisationType.CIVIL_SOCIETY)
+        people.add_organisation(
+            session, name="ARCADIA  human rights commission", type=OrganisationType.CIVIL_SOCIETY
+        )
     with database.unit_of_work() as session:
         assert [o.name for o in people.list_organisations(session)] == [
             "Arcadia Human Rights Commission"
@@ -31,8 +33,12 @@ def test_participant_gets_a_stable_pseudonym_and_the_audit_log_names_only_it(dat
     with database.unit_of_work() as session:
         people.add_organisation(session, name="Children First", type=OrganisationType.CIVIL_SOCIETY)
         participant = people.add_participant(
-            session, pseudonym_key=PSEUDONYM_KEY, role=Role.CIVIL_SOCIETY,
-            display_name="Amina Example", organisation="children first", language="fr",
+            session,
+            pseudonym_key=PSEUDONYM_KEY,
+            role=Role.CIVIL_SOCIETY,
+            display_name="Amina Example",
+            organisation="children first",
+            language="fr",
         )
         pseudonym, uid = participant.pseudonym, participant.uid
     with database.unit_of_work() as session:
@@ -47,28 +53,32 @@ def test_participant_gets_a_stable_pseudonym_and_the_audit_log_names_only_it(dat
 
 def test_unknown_organisation_is_named_in_the_error(database):
     with pytest.raises(NotFound, match="'Nowhere Org'"), database.unit_of_work() as session:
-        people.add_participant(session, pseudonym_key=PSEUDONYM_KEY, role=Role.NHRI,
-                               organisation="Nowhere Org")
+        people.add_participant(
+            session, pseudonym_key=PSEUDONYM_KEY, role=Role.NHRI, organisation="Nowhere Org"
+        )
 
 
 def test_someone_joining_by_code_becomes_civil_society_without_organisation(database):
     with database.unit_of_work() as session:
         newcomer, created = people.participant_for_identity(
-            session, pseudonym_key=PSEUDONYM_KEY, platform=Platform.TELEGRAM,
-            external_id="555000111", language="es",
+            session,
+            pseudonym_key=PSEUDONYM_KEY,
+            platform=Platform.TELEGRAM,
+            external_id="555000111",
+            language="es",
         )
         assert created
         assert newcomer.role is Role.CIVIL_SOCIETY and newcomer.organisation_id is None
     with database.unit_of_work() as session:
         again, created = people.participant_for_identity(
-            session, pseudonym_key=PSEUDONYM_KEY, platform=Platform.TELEGRAM,
+            session,
+            pseudonym_key=PSEUDONYM_KEY,
+            platform=Platform.TELEGRAM,
             external_id="555000111",
         )
         assert not created and again.pseudonym == newcomer.pseudonym
         # The same person can be known on another platform too.
-        again.identities.append(
-            PlatformIdentity(platform=Platform.SLACK, external_id="U0123")
-        )
+        again.identities.append(PlatformIdentity(platform=Platform.SLACK, external_id="U0123"))
     with database.unit_of_work() as session:
         via_slack, created = people.participant_for_identity(
             session, pseudonym_key=PSEUDONYM_KEY, platform=Platform.SLACK, external_id="U0123"
@@ -97,10 +107,13 @@ def test_token_is_stored_hashed_and_acts_with_its_owners_role(database):
 
 def test_token_role_must_match_its_owner(database):
     owner = _organiser(database)
-    with pytest.raises(InvalidInput, match="has the role 'organiser', not 'nhri'"), \
-            database.unit_of_work() as session:
-        tokens.create_token(session, participant=people.find_participant(session, owner.id),
-                            role=Role.NHRI)
+    with (
+        pytest.raises(InvalidInput, match="has the role 'organiser', not 'nhri'"),
+        database.unit_of_work() as session,
+    ):
+        tokens.create_token(
+            session, participant=people.find_participant(session, owner.id), role=Role.NHRI
+        )
 
 
 def test_expired_and_revoked_tokens_are_refused(database):
@@ -108,10 +121,12 @@ def test_expired_and_revoked_tokens_are_refused(database):
     issued = datetime(2026, 1, 1, tzinfo=UTC)
     with database.unit_of_work() as session:
         participant = people.find_participant(session, owner.id)
-        _, expiring = tokens.create_token(session, participant=participant, role=Role.ORGANISER,
-                                          expires_in_days=7, now=issued)
-        revoked, revoked_plain = tokens.create_token(session, participant=participant,
-                                                     role=Role.ORGANISER)
+        _, expiring = tokens.create_token(
+            session, participant=participant, role=Role.ORGANISER, expires_in_days=7, now=issued
+        )
+        revoked, revoked_plain = tokens.create_token(
+            session, participant=participant, role=Role.ORGANISER
+        )
         revoked_id = revoked.id
     with database.unit_of_work() as session:
         assert tokens.authenticate(session, expiring, now=issued + timedelta(days=6))
@@ -128,5 +143,9 @@ def test_expired_and_revoked_tokens_are_refused(database):
 def test_token_expiry_must_be_positive(database):
     owner = _organiser(database)
     with pytest.raises(InvalidInput, match="positive"), database.unit_of_work() as session:
-        tokens.create_token(session, participant=people.find_participant(session, owner.id),
-                            role=Role.ORGANISER, expires_in_days=0)
+        tokens.create_token(
+            session,
+            participant=people.find_participant(session, owner.id),
+            role=Role.ORGANISER,
+            expires_in_days=0,
+        )

@@ -54,8 +54,10 @@ def test_masked_settings_hide_secrets_and_passwords(monkeypatch):
     ("url", "masked"),
     [
         ("sqlite:///consulta.db", "sqlite:///consulta.db"),
-        ("postgresql+psycopg://postgres@127.0.0.1:5432/test",
-         "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        (
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        ),
         ("postgresql://u:p@h/d", "postgresql://u:********@h/d"),
     ],
 )

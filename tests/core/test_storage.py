@@ -33,8 +33,12 @@ def test_sqlite_connections_are_set_up_for_safe_concurrency(tmp_path):
 
 
 def test_concurrent_read_modify_write_loses_no_update(database):
-    probe = Table("counter_probe", MetaData(), Column("id", Integer, primary_key=True),
-                  Column("n", Integer, nullable=False))
+    probe = Table(
+        "counter_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("n", Integer, nullable=False),
+    )
     probe.create(database.engine)
     try:
         with database.engine.begin() as connection:
@@ -52,7 +56,7 @@ def test_concurrent_read_modify_write_loses_no_update(database):
                             select(probe.c.n).where(probe.c.id == 1).with_for_update()
                         ).scalar_one()
                         session.execute(update(probe).where(probe.c.id == 1).values(n=current + 1))
-            except BaseException as failure:  # noqa: BLE001 - surfaced below
+            except BaseException as failure:
                 failures.append(failure)
 
         workers = [threading.Thread(target=bump) for _ in range(threads)]
@@ -81,8 +85,14 @@ def test_upgrade_twice_is_harmless(database):
 
 def test_audit_log_is_append_only_in_the_database_itself(database):
     with database.unit_of_work() as session:
-        audit.record(session, actor="P-TEST", action="thing.done", subject_type="thing",
-                     subject_id=1, details={"count": 3})
+        audit.record(
+            session,
+            actor="P-TEST",
+            action="thing.done",
+            subject_type="thing",
+            subject_id=1,
+            details={"count": 3},
+        )
     for statement in ("UPDATE audit_log SET action = 'rewritten'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as conn:
             conn.execute(text(statement))
@@ -95,6 +105,13 @@ def test_audit_log_is_append_only_in_the_database_itself(database):
 
 def test_audit_details_refuse_long_text(database):
     with pytest.raises(ValueError, match="too long"), database.unit_of_work() as session:
-        audit.record(session, actor="cli", action="x", subject_type="y",
-                     details={"note": "a free-text answer would be far longer than an identifier"
-                              " and must never be written into the audit log"})
+        audit.record(
+            session,
+            actor="cli",
+            action="x",
+            subject_type="y",
+            details={
+                "note": "a free-text answer would be far longer than an identifier"
+                " and must never be written into the audit log"
+            },
+        )
