@@ -1,0 +1,1 @@
+"""Reading recommendation files (UHRI, UPR Info, Consulta's template) into the store."""
