@@ -1,0 +1,124 @@
+"""A small, fictional data set that shows Consulta working: Arcadia and its recommendations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, clusters, people
+from core.db import Database
+from core.importing.readers import ImportFormat
+from core.importing.service import ImportOptions, ImportSummary, import_recommendations
+from core.models import Recommendation, Round, RoundStatus, utcnow
+from core.recommendations import RecommendationFilter, search
+from core.vocabulary import OrganisationType, Role
+
+HERE = Path(__file__).parent
+RECOMMENDATIONS = HERE / "recommendations.csv"
+PLAN = HERE / "demo.json"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What loading the demo did, and who to act as afterwards."""
+
+    recommendations: ImportSummary
+    created: bool
+    organiser_id: int
+    round_code: str
+
+
+def _ids_with_themes(session: Session, themes: list[str]) -> list[int]:
+    ids: set[int] = set()
+    for theme in themes:
+        page = search(session, RecommendationFilter(theme=theme), limit=10_000)
+        ids.update(r.id for r in page.items)
+    return sorted(ids)
+
+
+def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
+    """Load the demo once; running it again changes nothing."""
+    plan: dict[str, Any] = json.loads(PLAN.read_text(encoding="utf-8"))
+    summary = import_recommendations(
+        database, RECOMMENDATIONS, ImportOptions(format=ImportFormat.UHRI, actor="demo")
+    )
+    spec = plan["round"]
+    with database.unit_of_work() as session:
+        existing = session.scalar(select(Round).where(Round.code == spec["code"]))
+        if existing is not None:
+            organiser = people.list_participants(session, role=Role.ORGANISER)[0]
+            return DemoResult(summary, False, organiser.id, existing.code)
+
+    with database.unit_of_work() as session:
+        for org in plan["organisations"]:
+            people.add_organisation(
+                session,
+                name=org["name"],
+                type=OrganisationType(org["type"]),
+                country=org["country"],
+                actor="demo",
+            )
+        added = [
+            people.add_participant(
+                session,
+                pseudonym_key=pseudonym_key,
+                role=Role(p["role"]),
+                display_name=p["display_name"],
+                organisation=p["organisation"],
+                language=p["language"],
+                actor="demo",
+            )
+            for p in plan["participants"]
+        ]
+        for entity_spec in plan["entities"]:
+            entity = clusters.add_entity(
+                session,
+                name=entity_spec["name"],
+                acronym=entity_spec["acronym"],
+                organisation=entity_spec["organisation"],
+                actor="demo",
+            )
+            ids = _ids_with_themes(session, entity_spec["themes"])
+            clusters.assign_entity(session, entity, ids, actor="demo")
+        for cluster_spec in plan["clusters"]:
+            clusters.add_cluster(
+                session,
+                name=cluster_spec["name"],
+                description=cluster_spec["description"],
+                recommendation_ids=_ids_with_themes(session, cluster_spec["themes"]),
+                actor="demo",
+            )
+        opens = utcnow().replace(microsecond=0) + timedelta(days=spec["opens_in_days"])
+        consultation = Round(
+            code=spec["code"],
+            title=spec["title"],
+            description=spec["description"],
+            status=RoundStatus.OPEN,
+            opens_at=opens,
+            closes_at=opens + timedelta(days=spec["lasts_days"]),
+            timezone=spec["timezone"],
+            default_language=spec["default_language"],
+            languages=spec["languages"],
+        )
+        consultation.recommendations.extend(
+            session.scalars(
+                select(Recommendation).where(Recommendation.state_under_review == plan["country"])
+            )
+        )
+        session.add(consultation)
+        session.flush()
+        audit.record(
+            session,
+            actor="demo",
+            action="round.created",
+            subject_type="round",
+            subject_id=consultation.code,
+            details={"recommendations": len(consultation.recommendations)},
+        )
+        return DemoResult(summary, True, added[0].id, consultation.code)
