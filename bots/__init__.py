@@ -1,0 +1,1 @@
+"""Composition roots: the command line, the web server and the workers."""

@@ -1,0 +1,1 @@
+"""The HTTP server: health checks and the organiser REST API."""

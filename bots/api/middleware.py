@@ -1,0 +1,94 @@
+"""ASGI middleware: a request id on every log line, a body size cap, and one access line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.logs import request_id
+
+MAX_BODY_BYTES = 1024 * 1024
+log = logging.getLogger("consulta.http")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestContext:
+    """Tags the request with an id, refuses bodies over 1 MiB with 413, and logs the outcome."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        # A caller's id is kept only when it looks like one, so it cannot inject text into logs.
+        rid = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            declared = dict(scope["headers"]).get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+                await self._refuse(send_with_id)
+                return
+            received = 0
+
+            async def counting_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise _TooLarge
+                return message
+
+            try:
+                await self.app(scope, counting_receive, send_with_id)
+            except _TooLarge:
+                if not response_started:
+                    await self._refuse(send_with_id)
+        finally:
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={"fields": {"duration_ms": round((time.perf_counter() - started) * 1000, 1)}},
+            )
+            request_id.reset(token)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {"detail": f"request body is larger than {self.max_body_bytes} bytes"}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
