@@ -1,0 +1,31 @@
+"""`make bench`: run every benchmark in this folder and print one table."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from bench.common import Figure, table
+
+
+def main(selected: list[str]) -> int:
+    """Run the named benchmarks (all by default); non-zero if a figure misses its target."""
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    )
+    figures: list[Figure] = []
+    for name in names:
+        if selected and name not in selected:
+            continue
+        module = importlib.import_module(f"bench.{name}")
+        figures.extend(module.run())
+    print(table(figures))
+    return 1 if any(f.meets_target is False for f in figures) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
