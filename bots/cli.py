@@ -15,13 +15,14 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from bots.bootstrap import load_settings, start
 from core import audit as audit_log
 from core import clusters as cluster_service
 from core import migrate, people, recommendations, tokens
-from core.config import ConfigError, Settings
+from core.config import ConfigError, Settings, mask_url_password
 from core.db import Database
 from core.errors import ConsultaError
 from core.importing.readers import ImportFileError, ImportFormat, template_header
@@ -41,6 +42,11 @@ class _FriendlyErrors(TyperGroup):
             return super().invoke(ctx)
         except (ConsultaError, ImportFileError, ConfigError) as problem:
             err.print(f"[bold red]Error:[/] {problem}", highlight=False)
+            raise typer.Exit(1) from None
+        except SQLAlchemyError as failure:
+            url = mask_url_password(load_settings().database_url)
+            reason = str(getattr(failure, "orig", None) or failure).splitlines()[0]
+            err.print(f"[bold red]Error:[/] the database {url} failed: {reason}", highlight=False)
             raise typer.Exit(1) from None
 
 
@@ -77,10 +83,15 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 
 
 @contextmanager
-def _database() -> Iterator[tuple[Settings, Database]]:
+def _database(*, migrated: bool = True) -> Iterator[tuple[Settings, Database]]:
     settings = load_settings()
     database = start(settings)
     try:
+        if migrated and not migrate.is_up_to_date(database.engine):
+            raise ConsultaError(
+                f"the database {mask_url_password(settings.database_url)} is not migrated to "
+                f"the newest schema ({migrate.head_revision()}): run `consulta db upgrade`"
+            )
         yield settings, database
     finally:
         database.dispose()
@@ -105,7 +116,7 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | N
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database or bring its schema up to date."""
-    with _database() as (_, database):
+    with _database(migrated=False) as (_, database):
         migrate.upgrade(database)
         revision = migrate.current_revision(database.engine)
     err.print(f"Database is at revision {revision}.")
@@ -114,7 +125,7 @@ def db_upgrade() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say whether the database is migrated to the newest schema."""
-    with _database() as (_, database):
+    with _database(migrated=False) as (_, database):
         current = migrate.current_revision(database.engine)
     head = migrate.head_revision()
     out.print(f"current: {current or '(not migrated)'}  newest: {head}")

@@ -13,7 +13,7 @@ from typing import Any
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 # Libraries that write URLs with a bot token in them, or chatter at INFO.
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext", "slack_bolt", "slack_sdk")
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "alembic")
 
 # Shapes of secrets that must never reach a log line, even through a library's message.
 SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -300,3 +300,21 @@ def test_a_file_started_from_the_template_imports(consulta, database, tmp_path):
     assert (summary["format"], summary["added"]) == ("consulta", 1)
     stored = json.loads(consulta("recommendations", "list", "--sdg", "5.2", "--json").stdout)
     assert stored["items"][0]["body"] == "CEDAW"
+
+
+def test_an_unmigrated_database_is_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSULTA_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = CliRunner().invoke(app, ["recommendations", "list"])
+    assert result.exit_code == 1
+    assert "not migrated" in result.stderr and "consulta db upgrade" in result.stderr
+    assert CliRunner().invoke(app, ["db", "status"]).exit_code == 1
+
+
+def test_an_unreachable_database_is_explained_without_its_password(monkeypatch):
+    monkeypatch.setenv(
+        "CONSULTA_DATABASE_URL", "postgresql+psycopg://consulta:s3cret@127.0.0.1:1/x"
+    )
+    result = CliRunner().invoke(app, ["organisations", "list"])
+    assert result.exit_code == 1
+    assert "127.0.0.1:1/x failed" in result.stderr and "s3cret" not in result.stderr
+    assert "Traceback" not in result.output
