@@ -280,6 +280,8 @@ class Participant(Base):
     )
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by `optout`: nothing is sent until the participant writes again.
+    opted_out_at: Mapped[datetime | None] = mapped_column()
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     identities: Mapped[list[PlatformIdentity]] = relationship(
@@ -333,6 +335,42 @@ class RoundStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Disclosure(StrEnum):
+    """Who may see who gave an answer."""
+
+    NAMED = "named"
+    ORGANISATION = "organisation"
+    ANONYMOUS = "anonymous"
+
+
+class Survey(Base):
+    """A survey, known by its id; its content lives in numbered versions."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    versions: Mapped[list[SurveyVersion]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.version"
+    )
+
+
+class SurveyVersion(Base):
+    """One version of a survey's definition; answers keep the version they were given under."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "version", name="uq_survey_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+
+
 class Round(Base):
     """A consultation round: a period in which an audience is asked about some recommendations."""
 
@@ -351,7 +389,19 @@ class Round(Base):
     # Aggregates never show a count below this, to protect the people who answered.
     min_cell_size: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    recommendations: Mapped[list[Recommendation]] = relationship(secondary=round_recommendations)
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="RESTRICT"))
+    # How the scope was chosen (cluster, theme, SDG target or a list), kept for organisers.
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Who may join: {"mode": "open"} or {"mode": "invited", "roles": [...], ...}.
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: {"mode": "open"})
+    default_disclosure: Mapped[Disclosure] = mapped_column(
+        slug_enum(Disclosure), default=Disclosure.ANONYMOUS
+    )
+    allow_disclosure_choice: Mapped[bool] = mapped_column(default=True)
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        secondary=round_recommendations, order_by="Recommendation.id"
+    )
+    survey: Mapped[Survey | None] = relationship()
 
 
 class AuditEntry(Base):
@@ -368,3 +418,95 @@ class AuditEntry(Base):
     subject_id: Mapped[str | None] = mapped_column(String(80))
     # Counts and identifiers only: never answer text or personal data.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConversationStatus(StrEnum):
+    """Where a participant stands in one round."""
+
+    CONSENT = "consent"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    DECLINED = "declined"
+    COMPLETED = "completed"
+
+
+class Conversation(Base):
+    """One participant's progress through one round, kept so a restart changes nothing."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "round_id", name="uq_conversation_participant_round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    status: Mapped[ConversationStatus] = mapped_column(
+        slug_enum(ConversationStatus), default=ConversationStatus.CONSENT
+    )
+    # The step being asked, the steps answered before it (for `back`), the loop selections,
+    # and anything half-answered (multiple-choice picks, a disclosure still to choose).
+    cursor: Mapped[str | None] = mapped_column(String(120))
+    history: Mapped[list[str]] = mapped_column(JSON, default=list)
+    selections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pending: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Every prompt gets the next number; a button from an older prompt is recognised as stale.
+    prompt_seq: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    channel: Mapped[Platform] = mapped_column(slug_enum(Platform))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    participant: Mapped[Participant] = relationship()
+    round: Mapped[Round] = relationship()
+    survey_version: Mapped[SurveyVersion] = relationship()
+
+
+class Answer(Base):
+    """One version of one answer; a change adds a version, a withdrawal hides them all."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "slot", "version", name="uq_answer_slot_version"),
+        Index("ix_answers_round_question", "round_id", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    question_id: Mapped[str] = mapped_column(String(40))
+    recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="SET NULL")
+    )
+    # The question and, inside a loop, the recommendation: what the answer is about.
+    slot: Mapped[str] = mapped_column(String(80))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[Platform] = mapped_column(slug_enum(Platform))
+    disclosure: Mapped[Disclosure] = mapped_column(slug_enum(Disclosure))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(default=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """A platform delivery already handled, recorded with its effect so a repeat has none."""
+
+    __tablename__ = "deliveries"
+
+    platform: Mapped[Platform] = mapped_column(slug_enum(Platform), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,257 @@
+"""Words people type: commands and numbers, in English and in each supported language."""
+
+from __future__ import annotations
+
+import unicodedata
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    """What a participant can ask the bot to do, besides answering."""
+
+    JOIN = "join"
+    HELP = "help"
+    BACK = "back"
+    SKIP = "skip"
+    REVIEW = "review"
+    CHANGE = "change"
+    WITHDRAW = "withdraw"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    OPTOUT = "optout"
+    LANGUAGE = "language"
+
+
+# English words work everywhere; each language adds its own. Keys are folded (see fold()).
+COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
+    "en": {
+        Command.JOIN: ("join", "start"),
+        Command.HELP: ("help",),
+        Command.BACK: ("back",),
+        Command.SKIP: ("skip",),
+        Command.REVIEW: ("review",),
+        Command.CHANGE: ("change",),
+        Command.WITHDRAW: ("withdraw",),
+        Command.PAUSE: ("pause",),
+        Command.RESUME: ("resume", "continue"),
+        Command.STOP: ("stop",),
+        Command.OPTOUT: ("optout", "opt-out", "unsubscribe"),
+        Command.LANGUAGE: ("language",),
+    },
+    "fr": {
+        Command.JOIN: ("rejoindre",),
+        Command.HELP: ("aide",),
+        Command.BACK: ("retour",),
+        Command.SKIP: ("passer",),
+        Command.REVIEW: ("revoir", "recapitulatif"),
+        Command.CHANGE: ("modifier",),
+        Command.WITHDRAW: ("retirer",),
+        Command.PAUSE: ("pause",),
+        Command.RESUME: ("reprendre",),
+        Command.STOP: ("arreter",),
+        Command.OPTOUT: ("desinscrire", "desabonner"),
+        Command.LANGUAGE: ("langue",),
+    },
+    "es": {
+        Command.JOIN: ("unirse",),
+        Command.HELP: ("ayuda",),
+        Command.BACK: ("atras", "volver"),
+        Command.SKIP: ("saltar", "omitir"),
+        Command.REVIEW: ("revisar",),
+        Command.CHANGE: ("cambiar",),
+        Command.WITHDRAW: ("retirar",),
+        Command.PAUSE: ("pausa",),
+        Command.RESUME: ("reanudar", "seguir"),
+        Command.STOP: ("parar", "detener"),
+        Command.OPTOUT: ("baja", "darse-de-baja"),
+        Command.LANGUAGE: ("idioma",),
+    },
+    "ar": {
+        Command.JOIN: ("انضمام",),
+        Command.HELP: ("مساعدة",),
+        Command.BACK: ("رجوع",),
+        Command.SKIP: ("تخطي",),
+        Command.REVIEW: ("مراجعة",),
+        Command.CHANGE: ("تغيير",),
+        Command.WITHDRAW: ("سحب",),
+        Command.PAUSE: ("ايقاف-مؤقت",),
+        Command.RESUME: ("استئناف",),
+        Command.STOP: ("توقف",),
+        Command.OPTOUT: ("الغاء-الاشتراك",),
+        Command.LANGUAGE: ("اللغة",),
+    },
+    "ru": {
+        Command.JOIN: ("присоединиться",),
+        Command.HELP: ("помощь",),
+        Command.BACK: ("назад",),
+        Command.SKIP: ("пропустить",),
+        Command.REVIEW: ("обзор",),
+        Command.CHANGE: ("изменить",),
+        Command.WITHDRAW: ("отозвать",),
+        Command.PAUSE: ("пауза",),
+        Command.RESUME: ("продолжить",),
+        Command.STOP: ("стоп",),
+        Command.OPTOUT: ("отписаться",),
+        Command.LANGUAGE: ("язык",),
+    },
+    "zh": {
+        Command.JOIN: ("加入",),
+        Command.HELP: ("帮助",),
+        Command.BACK: ("返回",),
+        Command.SKIP: ("跳过",),
+        Command.REVIEW: ("查看",),
+        Command.CHANGE: ("修改",),
+        Command.WITHDRAW: ("撤回",),
+        Command.PAUSE: ("暂停",),
+        Command.RESUME: ("继续",),
+        Command.STOP: ("停止",),
+        Command.OPTOUT: ("退订",),
+        Command.LANGUAGE: ("语言",),
+    },
+}
+
+# Babel cannot spell numbers, so the words for 1-12 are kept here for typed answers.
+NUMBER_WORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    ),
+    "fr": (
+        "un",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+    ),
+    "es": (
+        "uno",
+        "dos",
+        "tres",
+        "cuatro",
+        "cinco",
+        "seis",
+        "siete",
+        "ocho",
+        "nueve",
+        "diez",
+        "once",
+        "doce",
+    ),
+    "ar": (
+        "واحد",
+        "اثنان",
+        "ثلاثة",
+        "اربعة",
+        "خمسة",
+        "ستة",
+        "سبعة",
+        "ثمانية",
+        "تسعة",
+        "عشرة",
+        "احد عشر",
+        "اثنا عشر",
+    ),
+    "ru": (
+        "один",
+        "два",
+        "три",
+        "четыре",
+        "пять",
+        "шесть",
+        "семь",
+        "восемь",
+        "девять",
+        "десять",
+        "одиннадцать",
+        "двенадцать",
+    ),
+    "zh": ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"),
+}
+EXTRA_NUMBER_WORDS: dict[str, int] = {"une": 1, "una": 1, "اثنين": 2, "两": 2, "одна": 1}
+ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+ARABIC_SPELLINGS = str.maketrans("أإآ", "ااا", "ـ")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or Arabic hamza forms, so typed words match however written."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Arabic is often typed without hamza seats or tatweel.
+    kept = kept.translate(ARABIC_SPELLINGS)
+    return " ".join(kept.translate(ARABIC_INDIC_DIGITS).split())
+
+
+def _index() -> dict[str, Command]:
+    table: dict[str, Command] = {}
+    for words in COMMAND_WORDS.values():
+        for command, spellings in words.items():
+            for spelling in spellings:
+                table[fold(spelling)] = command
+                table[fold(spelling).replace("-", " ")] = command
+    return table
+
+
+_COMMANDS = _index()
+
+
+# Only these take a word after them; any other command must be the whole message, so that a
+# free-text answer such as "stop the evictions" is never mistaken for `stop`.
+TAKES_ARGUMENT = frozenset({Command.JOIN, Command.CHANGE, Command.WITHDRAW, Command.LANGUAGE})
+
+
+def parse_command(text: str) -> tuple[Command, str] | None:
+    """The command a message is, with its argument, or None for an ordinary answer."""
+    slashed = text.strip().startswith("/")
+    words = fold(text.strip().lstrip("/")).split()
+    if not words:
+        return None
+    # Telegram appends the bot's name to commands in some clients: /review@ConsultaBot.
+    words[0] = words[0].split("@", 1)[0]
+    for size in (1, 2, 3):
+        phrase = " ".join(words[:size])
+        command = _COMMANDS.get(phrase)
+        if command is None:
+            continue
+        rest = words[size:]
+        if not rest or slashed:
+            return command, " ".join(rest)
+        if command in TAKES_ARGUMENT and len(rest) == 1:
+            return command, rest[0]
+    return None
+
+
+def number_from_word(text: str, language: str) -> int | None:
+    """A number typed as digits or as a word (1-12) in English or the participant's language."""
+    folded = fold(text).rstrip(".)")
+    if folded.isdigit():
+        return int(folded)
+    for code in {"en", language.split("-")[0]}:
+        words = [fold(w) for w in NUMBER_WORDS.get(code, ())]
+        if folded in words:
+            return words.index(folded) + 1
+    return EXTRA_NUMBER_WORDS.get(folded)
+
+
+def command_word(command: Command, language: str) -> str:
+    """How a command is spelled in a language, for help texts."""
+    return COMMAND_WORDS.get(language, COMMAND_WORDS["en"]).get(
+        command, COMMAND_WORDS["en"][command]
+    )[0]

@@ -1,0 +1,54 @@
+"""The neutral message model: the seam between the conversation engine and every channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.vocabulary import Platform
+
+
+class Expect(StrEnum):
+    """What kind of reply a prompt waits for, so a channel can offer the right control."""
+
+    NOTHING = "nothing"
+    CHOICE = "choice"
+    CHOICES = "choices"
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice a channel may show as a button; the id is short, stable and opaque."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One thing a participant sent, whatever the channel."""
+
+    platform: Platform
+    sender_id: str
+    text: str | None = None
+    option_id: str | None = None
+    delivery_id: str | None = None
+    message_id: str | None = None
+    language_hint: str | None = None
+    is_private: bool = True
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One thing to say to a participant: text, the options offered and what is expected."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    expect: Expect = Expect.NOTHING
+    hint: str | None = None
+    language: str = "en"
+    # When set, the options are a numbered list that typed numbers also answer.
+    numbered: bool = field(default=True)
