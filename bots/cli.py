@@ -7,6 +7,7 @@ import secrets
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,23 +16,34 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
+from adapters.terminal import render
 from bots.bootstrap import load_settings, start
+from core import answers as answer_store
 from core import audit as audit_log
 from core import clusters as cluster_service
-from core import migrate, people, recommendations, tokens
+from core import migrate, people, recommendations, rounds, survey_store, tokens
 from core.config import ConfigError, Settings, mask_url_password
+from core.conversation.engine import EngineContext, handle
 from core.db import Database
 from core.errors import ConsultaError
 from core.importing.readers import ImportFileError, ImportFormat, template_header
 from core.importing.service import ImportOptions, import_recommendations
-from core.vocabulary import Mechanism, OrganisationType, Position, Role
+from core.messages import InboundEvent
+from core.models import Disclosure
+from core.vocabulary import Mechanism, OrganisationType, Platform, Position, Role
+from surveys.definition import Survey as SurveyDefinition
+from surveys.definition import localized
+from surveys.loading import SurveyInvalid, dump_schema, load_survey_file
+from surveys.templates import template_names, template_path
 
 CLI_ACTOR = "cli"
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# Output quotes people's data, which may hold brackets: never read it as markup.
+out = Console(soft_wrap=True, markup=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
 
 
 class _FriendlyErrors(TyperGroup):
@@ -41,13 +53,18 @@ class _FriendlyErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except (ConsultaError, ImportFileError, ConfigError) as problem:
-            err.print(f"[bold red]Error:[/] {problem}", highlight=False)
+            _error(str(problem))
             raise typer.Exit(1) from None
         except SQLAlchemyError as failure:
             url = mask_url_password(load_settings().database_url)
             reason = str(getattr(failure, "orig", None) or failure).splitlines()[0]
-            err.print(f"[bold red]Error:[/] the database {url} failed: {reason}", highlight=False)
+            _error(f"the database {url} failed: {reason}")
             raise typer.Exit(1) from None
+
+
+def _error(message: str) -> None:
+    # Messages quote user input, so brackets in them must never be read as markup.
+    err.print(Text.assemble(("Error: ", "bold red"), message))
 
 
 def _app(help: str) -> typer.Typer:
@@ -65,6 +82,8 @@ cluster_app = _app("Clusters of recommendations followed up together.")
 entity_app = _app("Ministries and agencies responsible for implementation.")
 token_app = _app("Bearer tokens for the REST API.")
 audit_app = _app("Read the append-only audit log.")
+survey_app = _app("Survey definitions: YAML, XLSForm and the bundled templates.")
+round_app = _app("Consultation rounds: create, open, close, list and show.")
 for sub, name in [
     (db_app, "db"),
     (config_app, "config"),
@@ -76,6 +95,8 @@ for sub, name in [
     (entity_app, "entities"),
     (token_app, "tokens"),
     (audit_app, "audit"),
+    (survey_app, "survey"),
+    (round_app, "rounds"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -255,11 +276,10 @@ def rec_import(
             f"Added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
             f"duplicates {summary.duplicates}"
             + (f", other countries skipped {summary.skipped}" if summary.skipped else "")
-            + f", rejected {len(summary.rejected)}.",
-            highlight=False,
+            + f", rejected {len(summary.rejected)}."
         )
         for problem in summary.rejected:
-            err.print(f"  {file}, line {problem.line}: {problem.reason}", highlight=False)
+            err.print(f"  {file}, line {problem.line}: {problem.reason}")
         if not summary.committed:
             err.print(
                 "Nothing was imported. Fix the rows above, or pass --skip-invalid to "
@@ -394,7 +414,7 @@ def rec_show(
             value = "; ".join(v["code"] if isinstance(v, dict) else str(v) for v in value)
         elif isinstance(value, dict):
             value = "\n".join(f"[{lang}] {text}" for lang, text in value.items())
-        out.print(f"[bold]{key}[/]: {'' if value is None else value}", highlight=False)
+        out.print(f"{key}: {'' if value is None else value}")
 
 
 @rec_app.command("template")
@@ -688,6 +708,348 @@ def audit_list(limit: Limit = 50, as_json: JsonFlag = False) -> None:
             ["id", "at", "actor", "action", "subject", "details"],
             [[*list(r.values())[:5], json.dumps(r["details"])] for r in rows],
         )
+
+
+# --- surveys -----------------------------------------------------------------------------------
+
+
+def _survey_source(source: str) -> Path:
+    path = Path(source)
+    if path.exists() or path.suffix:
+        return path
+    try:
+        return template_path(source)
+    except KeyError as unknown:
+        raise ConsultaError(str(unknown.args[0])) from None
+
+
+def _read_survey(source: str) -> SurveyDefinition:
+    try:
+        return load_survey_file(_survey_source(source))
+    except SurveyInvalid as invalid:
+        for problem in invalid.problems:
+            err.print(f"  {problem}")
+        raise ConsultaError(
+            f"{source} has {len(invalid.problems)} problem(s); nothing was saved"
+        ) from None
+
+
+@survey_app.command("validate")
+def survey_validate(
+    file: Annotated[str, typer.Argument(help="A YAML survey, an XLSForm (.xlsx) or a template.")],
+) -> None:
+    """Check a survey file and report every problem with its line."""
+    survey = _read_survey(file)
+    count = sum(1 for _ in survey.walk())
+    err.print(
+        f"{file}: survey {survey.id!r} is valid ({count} items, languages "
+        f"{', '.join(survey.languages)})."
+    )
+
+
+@survey_app.command("import")
+def survey_import(
+    file: Annotated[
+        str,
+        typer.Argument(help="A YAML survey, an XLSForm (.xlsx) or the name of a bundled template."),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Save a survey; changed content becomes a new version."""
+    survey = _read_survey(file)
+    with _database() as (_, database), database.unit_of_work() as s:
+        saved = survey_store.save_survey(s, survey, actor=CLI_ACTOR)
+    data = {"survey": saved.slug, "version": saved.version, "created": saved.created}
+    if as_json:
+        _print_json(data)
+    elif saved.created:
+        err.print(f"Survey {saved.slug!r} saved as version {saved.version}.")
+    else:
+        err.print(f"Survey {saved.slug!r} is unchanged (version {saved.version}).")
+
+
+@survey_app.command("list")
+def survey_list(as_json: JsonFlag = False) -> None:
+    """List saved surveys with their newest version."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        rows = [
+            {
+                "survey": survey.slug,
+                "version": version.version,
+                "title": localized(version.definition.get("title"), "en"),
+                "saved_at": version.created_at.isoformat(timespec="seconds"),
+            }
+            for survey, version in survey_store.list_surveys(s)
+        ]
+    if as_json:
+        _print_json(rows)
+    else:
+        _table(["survey", "version", "title", "saved_at"], [list(r.values()) for r in rows])
+
+
+@survey_app.command("show")
+def survey_show(
+    survey: Annotated[str, typer.Argument(help="The survey's id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a saved survey's newest version."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        stored = survey_store.find_survey(s, survey)
+        version = survey_store.latest_version(s, stored.id)
+        assert version is not None
+        data = {"survey": stored.slug, "version": version.version, "definition": version.definition}
+    if as_json:
+        _print_json(data)
+        return
+    definition = SurveyDefinition.model_validate(data["definition"])
+    out.print(f"{stored.slug} version {data['version']}: {localized(definition.title, 'en')}")
+    for item in definition.walk():
+        label = localized(item.label, definition.default_language)
+        out.print(f"  {item.id} ({getattr(item.kind, 'value', item.kind)}): {label}")
+
+
+@survey_app.command("schema")
+def survey_schema() -> None:
+    """Print the JSON Schema of the survey format."""
+    sys.stdout.write(dump_schema())
+
+
+@survey_app.command("templates")
+def survey_templates() -> None:
+    """List the bundled survey templates."""
+    for name in template_names():
+        sys.stdout.write(name + "\n")
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConsultaError(
+            f"--{name} {value!r} is not a date and time such as 2027-03-01T09:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConsultaError(f"--{name} {value!r} needs a time zone, such as +01:00 or Z")
+    return moment
+
+
+@round_app.command("create")
+def round_create(
+    title: Annotated[str, typer.Option(help="What the round is about.")],
+    survey: Annotated[str, typer.Option(help="The id of a saved survey.")],
+    code: Annotated[str | None, typer.Option(help="Join code (generated when left out).")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Scope: a cluster's name or id.")] = None,
+    theme: Annotated[str | None, typer.Option(help="Scope: a theme.")] = None,
+    sdg: Annotated[str | None, typer.Option(help="Scope: an SDG goal or target.")] = None,
+    country: Annotated[str | None, typer.Option(help="Scope: a state under review.")] = None,
+    recommendation: RecIds = None,
+    invited_only: Annotated[
+        bool, typer.Option(help="Only the roles, organisations or languages given may join.")
+    ] = False,
+    role: Annotated[list[Role] | None, typer.Option(help="Admit this role; repeatable.")] = None,
+    organisation: Annotated[
+        list[str] | None, typer.Option(help="Admit this organisation; repeatable.")
+    ] = None,
+    language: Annotated[
+        list[str] | None,
+        typer.Option(help="A language of the round; repeatable; the first is the default."),
+    ] = None,
+    opens: Annotated[str | None, typer.Option(help="Opening time, ISO 8601 with zone.")] = None,
+    closes: Annotated[str | None, typer.Option(help="Closing time, ISO 8601 with zone.")] = None,
+    timezone: Annotated[str, typer.Option(help="The round's time zone.")] = "UTC",
+    disclosure: Annotated[Disclosure, typer.Option(help="Default disclosure of answers.")] = (
+        Disclosure.ANONYMOUS
+    ),
+    disclosure_choice: Annotated[
+        bool, typer.Option(help="Let participants choose the disclosure of written answers.")
+    ] = True,
+    min_cell_size: Annotated[int, typer.Option(help="Smallest count shown in results.")] = 5,
+    description: Annotated[str, typer.Option(help="A longer description.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a round in draft: a survey, a scope, an audience and a window."""
+    languages = tuple(language or ["en"])
+    plan = rounds.RoundPlan(
+        title=title,
+        survey=survey,
+        code=code,
+        description=description,
+        scope=rounds.Scope(
+            cluster=cluster,
+            theme=theme,
+            sdg=sdg,
+            country=country,
+            recommendation_ids=tuple(recommendation or ()),
+        ),
+        audience=rounds.Audience(
+            invited_only=invited_only,
+            roles=tuple(role or ()),
+            organisations=tuple(organisation or ()),
+            languages=tuple(language or ()) if invited_only else (),
+        ),
+        opens_at=_moment(opens, "opens"),
+        closes_at=_moment(closes, "closes"),
+        timezone=timezone,
+        languages=languages,
+        default_language=languages[0],
+        default_disclosure=disclosure,
+        allow_disclosure_choice=disclosure_choice,
+        min_cell_size=min_cell_size,
+    )
+    with _database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.create_round(s, plan, actor=CLI_ACTOR))
+    if as_json:
+        _print_json(data)
+    else:
+        err.print(
+            f"Round {data['code']} created in draft with {data['recommendations']} "
+            f"recommendations. Open it with: consulta rounds open {data['code']}"
+        )
+
+
+@round_app.command("open")
+def round_open(
+    code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
+) -> None:
+    """Open a round so participants can join with its code."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.open_round(s, code, actor=CLI_ACTOR))
+    if as_json:
+        _print_json(data)
+    else:
+        err.print(f"Round {data['code']} is open. Participants join by sending {data['code']}.")
+
+
+@round_app.command("close")
+def round_close(
+    code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
+) -> None:
+    """Close a round; its answers are kept."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.close_round(s, code, actor=CLI_ACTOR))
+    if as_json:
+        _print_json(data)
+    else:
+        err.print(f"Round {data['code']} is closed.")
+
+
+@round_app.command("list")
+def round_list(as_json: JsonFlag = False) -> None:
+    """List rounds, newest first."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        rows = [rounds.describe(r) for r in rounds.list_rounds(s)]
+    if as_json:
+        _print_json(rows)
+    else:
+        _table(
+            ["code", "title", "status", "survey", "recommendations", "closes_at"],
+            [
+                [
+                    r["code"],
+                    r["title"],
+                    r["status"],
+                    r["survey"],
+                    r["recommendations"],
+                    r["closes_at"],
+                ]
+                for r in rows
+            ],
+        )
+
+
+@round_app.command("show")
+def round_show(
+    code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
+) -> None:
+    """Show one round, join code included."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.find_round(s, code))
+    if as_json:
+        _print_json(data)
+        return
+    for key, value in data.items():
+        out.print(f"{key}: {value}")
+
+
+# --- answers and chat --------------------------------------------------------------------------
+
+
+@app.command("answers")
+def answers_list(
+    round_code: Annotated[str, typer.Option("--round", help="The round's code.")],
+    all_versions: Annotated[bool, typer.Option(help="Include earlier versions.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List a round's answers as organisers may see them; withdrawn answers never appear."""
+    with _database() as (_, database), database.unit_of_work() as s:
+        rows = answer_store.for_round(
+            s, rounds.find_round(s, round_code), all_versions=all_versions
+        )
+    if as_json:
+        _print_json(rows)
+    else:
+        _table(
+            [
+                "participant",
+                "organisation",
+                "question",
+                "recommendation",
+                "answer",
+                "version",
+                "channel",
+            ],
+            [
+                [
+                    r["participant"] or "(anonymous)",
+                    r["organisation"],
+                    r["question"],
+                    r["recommendation_id"],
+                    r["text"] if r["text"] is not None else r["value"],
+                    r["version"],
+                    r["channel"],
+                ]
+                for r in rows
+            ],
+        )
+
+
+@app.command("chat")
+def chat(
+    round_code: Annotated[str, typer.Option("--round", help="The round to join.")],
+    name: Annotated[str, typer.Option("--as", help="Who you are in this terminal chat.")],
+    language: Annotated[str | None, typer.Option(help="Your language (en, fr, ...).")] = None,
+) -> None:
+    """Take part in a round from the terminal, through the same engine as every channel."""
+    interactive = sys.stdin.isatty()
+    with _database() as (settings, database):
+        context = EngineContext(settings.require_pseudonym_key())
+
+        def send(text: str) -> None:
+            event = InboundEvent(
+                platform=Platform.TERMINAL, sender_id=name, text=text, language_hint=language
+            )
+            with database.unit_of_work() as s:
+                replies = handle(s, event, context)
+            for reply in replies:
+                sys.stdout.write(render(reply) + "\n\n")
+            sys.stdout.flush()
+
+        send(f"join {round_code}")
+        while True:
+            try:
+                line = input("> ") if interactive else sys.stdin.readline()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not interactive and line == "":
+                break
+            if not interactive:
+                sys.stdout.write(f"> {line.rstrip()}\n")
+            send(line.rstrip("\n"))
 
 
 # --- serve -------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ class Option:
 
     id: str
     label: str
+    # The "Done" button of a multiple choice: channels that take typed lists can leave it out.
+    done: bool = False
 
 
 @dataclass(frozen=True)

@@ -847,11 +847,15 @@ class _Turn:
         conversation.pending = {"picks": picks}
         chosen = ", ".join(options[i].label for i in sorted(picks)) or "—"
         # The same buttons again, ticked, so the participant sees what is picked.
-        marked = [Option(o.id, ("✓ " if i in picks else "") + o.label)
-                  for i, o in enumerate(options)]
-        done = Option(f"{conversation.prompt_seq}.{DONE}", self.t("Done"))
-        self.say(self.t("Selected: {chosen}. Press Done when finished.", chosen=chosen),
-                 [*marked, done], Expect.CHOICES)
+        marked = [
+            Option(o.id, ("✓ " if i in picks else "") + o.label) for i, o in enumerate(options)
+        ]
+        done = Option(f"{conversation.prompt_seq}.{DONE}", self.t("Done"), done=True)
+        self.say(
+            self.t("Selected: {chosen}. Press Done when finished.", chosen=chosen),
+            [*marked, done],
+            Expect.CHOICES,
+        )
 
     def take(self, step: Step, picked: list[int]) -> None:
         conversation = self._live()
@@ -1046,7 +1050,10 @@ class _Turn:
             if not step.question.is_required:
                 parts.append(self.t("(Optional: send skip to leave it out.)"))
         if expect is Expect.CHOICES:
-            options = [*options, Option(f"{conversation.prompt_seq}.{DONE}", self.t("Done"))]
+            options = [
+                *options,
+                Option(f"{conversation.prompt_seq}.{DONE}", self.t("Done"), done=True),
+            ]
         self.say("\n".join(p for p in parts if p), options, expect, hint)
 
     def _expects(self, step: Step) -> Expect:

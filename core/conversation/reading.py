@@ -70,9 +70,15 @@ def read_choices(text: str, options: list[Choice], language: str) -> list[int] |
     return picked
 
 
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+")
+
+
 def read_number(text: str) -> float | None:
-    """A number typed with a dot or a decimal comma."""
-    cleaned = fold(text).replace(" ", "").replace(",", ".")
+    """A number typed with a dot or a decimal comma; 1,000 and 1 000 are thousands."""
+    cleaned = fold(text).replace(" ", "").replace("\u202f", "")
+    cleaned = (
+        cleaned.replace(",", "") if THOUSANDS.fullmatch(cleaned) else cleaned.replace(",", ".")
+    )
     try:
         return float(cleaned)
     except ValueError:

@@ -17,7 +17,10 @@ from core.importing.readers import ImportFormat
 from core.importing.service import ImportOptions, ImportSummary, import_recommendations
 from core.models import Recommendation, Round, RoundStatus, utcnow
 from core.recommendations import RecommendationFilter, search
+from core.survey_store import find_survey, save_survey
 from core.vocabulary import OrganisationType, Role
+from surveys.loading import load_survey_file
+from surveys.templates import template_path
 
 HERE = Path(__file__).parent
 RECOMMENDATIONS = HERE / "recommendations.csv"
@@ -94,6 +97,8 @@ def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
                 recommendation_ids=_ids_with_themes(session, cluster_spec["themes"]),
                 actor="demo",
             )
+        survey = load_survey_file(template_path(spec["survey"]))
+        save_survey(session, survey, actor="demo")
         opens = utcnow().replace(microsecond=0) + timedelta(days=spec["opens_in_days"])
         consultation = Round(
             code=spec["code"],
@@ -105,6 +110,7 @@ def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
             timezone=spec["timezone"],
             default_language=spec["default_language"],
             languages=spec["languages"],
+            survey_id=find_survey(session, survey.id).id,
         )
         consultation.recommendations.extend(
             session.scalars(
