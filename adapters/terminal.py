@@ -6,17 +6,14 @@ only has to show the options with their numbers.
 
 from __future__ import annotations
 
-from core.messages import Expect, OutboundMessage
+from adapters.contract import Limits, numbered_text
+from core.messages import OutboundMessage
+
+LIMITS = Limits(
+    max_buttons=0, max_button_text=0, max_text=1_000_000, max_callback_bytes=0, can_edit=False
+)
 
 
 def render(message: OutboundMessage) -> str:
     """A message as the terminal shows it: the text, its hint, then each numbered option."""
-    lines = [message.text]
-    if message.hint:
-        lines.append(f"({message.hint})")
-    options = [o for o in message.options if not o.done]
-    for number, option in enumerate(options, start=1):
-        lines.append(f"  {number}. {option.label}")
-    if message.expect is Expect.CHOICES and options:
-        lines.append("  (Type the numbers of your choices, separated by commas.)")
-    return "\n".join(lines)
+    return numbered_text(message)

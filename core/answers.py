@@ -40,6 +40,7 @@ def record(
     channel: Platform,
     disclosure: Disclosure,
     now: datetime | None = None,
+    source_message_id: str | None = None,
 ) -> Answer:
     """Store an answer as the next version of its slot; earlier versions stay, not current."""
     latest = session.scalar(
@@ -68,6 +69,7 @@ def record(
         version=(latest or 0) + 1,
         is_current=True,
         answered_at=now or utcnow(),
+        source_message_id=source_message_id,
     )
     session.add(answer)
     session.flush()

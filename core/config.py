@@ -38,6 +38,30 @@ class Settings(BaseSettings):
         default=100 * 1024 * 1024, description="Largest recommendations file accepted."
     )
     api_page_size_max: int = Field(default=500, description="Largest page the REST API returns.")
+    telegram_token: SecretStr | None = Field(default=None, description="Telegram bot token.")
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base; the token is appended, so it ends in /bot.",
+    )
+    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token.")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Slack signing secret, to verify requests."
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="Slack app-level token, for Socket Mode."
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Slack Web API base URL."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks signing key, whsec_<base64>."
+    )
+    webhook_outbound_url: str | None = Field(
+        default=None, description="Where messages that are not direct replies are POSTed."
+    )
 
     def require_pseudonym_key(self) -> bytes:
         """Return the pseudonym key, or explain how to set one."""
@@ -47,6 +71,13 @@ class Settings(BaseSettings):
                 "with fresh keys, or set it in the environment."
             )
         return self.pseudonym_key.get_secret_value().encode("utf-8")
+
+    def secret(self, name: str) -> str | None:
+        """The value of a secret setting, or None when it is not set."""
+        value = getattr(self, name)
+        if isinstance(value, SecretStr) and value.get_secret_value():
+            return value.get_secret_value()
+        return None
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, with secrets and database passwords masked."""

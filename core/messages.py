@@ -41,6 +41,8 @@ class InboundEvent:
     message_id: str | None = None
     language_hint: str | None = None
     is_private: bool = True
+    # An edit of an earlier message (message_id names it): it may change the answer it gave.
+    edited: bool = False
 
 
 @dataclass(frozen=True)

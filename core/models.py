@@ -304,6 +304,9 @@ class PlatformIdentity(Base):
     platform: Mapped[Platform] = mapped_column(slug_enum(Platform))
     external_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # False once the person blocked the bot: nothing more is sent until they write again.
+    reachable: Mapped[bool] = mapped_column(default=True)
+    blocked_until: Mapped[datetime | None] = mapped_column()
     participant: Mapped[Participant] = relationship(back_populates="identities")
 
 
@@ -498,6 +501,8 @@ class Answer(Base):
     disclosure: Mapped[Disclosure] = mapped_column(slug_enum(Disclosure))
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(default=True)
+    # The platform message that gave this answer, so an edit of it can change the answer.
+    source_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -510,3 +515,54 @@ class Delivery(Base):
     platform: Mapped[Platform] = mapped_column(slug_enum(Platform), primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A one-time code that joins a second channel to the same participant."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbound message stands."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    """One message to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "platform", "priority", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[Platform] = mapped_column(slug_enum(Platform))
+    recipient: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Replies (0) go before bulk invitations and reminders (10).
+    priority: Mapped[int] = mapped_column(Integer, default=10)
+    status: Mapped[OutboxStatus] = mapped_column(
+        slug_enum(OutboxStatus), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column()

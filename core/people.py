@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -160,3 +161,33 @@ def list_participants(
         assert org is not None
         query = query.where(Participant.organisation_id == org.id)
     return list(session.scalars(query))
+
+
+def set_reachable(
+    session: Session,
+    *,
+    platform: Platform,
+    external_id: str,
+    reachable: bool,
+    until: datetime | None = None,
+) -> bool:
+    """Mark a platform identity as reachable or blocked; False when the identity is unknown."""
+    identity = session.scalar(
+        select(PlatformIdentity).where(
+            PlatformIdentity.platform == platform, PlatformIdentity.external_id == external_id
+        )
+    )
+    if identity is None:
+        return False
+    if identity.reachable != reachable:
+        identity.reachable = reachable
+        identity.blocked_until = None if reachable else until
+        audit.record(
+            session,
+            actor=identity.participant.pseudonym,
+            action="identity.unblocked" if reachable else "identity.blocked",
+            subject_type="participant",
+            subject_id=identity.participant.pseudonym,
+            details={"platform": platform.value},
+        )
+    return True

@@ -27,8 +27,9 @@ from core.conversation.reading import (
     read_choices,
 )
 from core.conversation.words import Command, command_word, parse_command
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.i18n import SUPPORTED_LANGUAGES, translate
+from core.linking import create_link_code, redeem_link_code
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.models import (
     Answer,
@@ -45,7 +46,7 @@ from core.models import (
     round_recommendations,
     utcnow,
 )
-from core.people import participant_for_identity
+from core.people import participant_for_identity, set_reachable
 from core.rounds import admits, find_round, is_open
 from core.survey_store import definition_of, latest_version
 from surveys.definition import Choice, Kind, Loop, LoopSelection, Question, Survey, localized
@@ -103,7 +104,10 @@ def handle(session: Session, event: InboundEvent, context: EngineContext) -> lis
     if participant.opted_out_at is not None:
         # Writing again is how someone who opted out comes back.
         participant.opted_out_at = None
-    return _Turn(session, event, participant, context.now or utcnow()).run()
+    # Someone who writes to the bot has evidently unblocked it.
+    set_reachable(session, platform=event.platform, external_id=event.sender_id, reachable=True)
+    turn = _Turn(session, event, participant, context.now or utcnow())
+    return turn.edit() if event.edited else turn.run()
 
 
 def _seen_before(session: Session, event: InboundEvent) -> bool:
@@ -292,9 +296,11 @@ class _Turn:
             Command.STOP: lambda _: self.stop(),
             Command.OPTOUT: lambda _: self.optout(),
             Command.LANGUAGE: self.change_language,
+            Command.LINK: self.link,
         }
         if (
-            command not in (Command.JOIN, Command.HELP, Command.OPTOUT, Command.LANGUAGE)
+            command
+            not in (Command.JOIN, Command.HELP, Command.OPTOUT, Command.LANGUAGE, Command.LINK)
             and self.conversation is None
         ):
             self.say(
@@ -320,6 +326,8 @@ class _Turn:
             (Command.STOP, "{word}: leave this consultation (you can rejoin)"),
             (Command.OPTOUT, "{word}: receive no more messages until you write again"),
             (Command.LANGUAGE, "{word} CODE: change language (en, fr, es, ar, ru, zh)"),
+            (Command.LINK, "{word}: get a code to continue in another app, then {word} CODE there"),
+            (Command.LINK, "{word}: get a code to continue in another app; {word} CODE there"),
         ):
             word = command_word(command, self.language)
             if word != command.value:
@@ -399,6 +407,78 @@ class _Turn:
             existing.status = ConversationStatus.ACTIVE
             self.say(self.t("Welcome back. Let's carry on where you left off."))
             self.ask(self._cursor_step() or self.next_step(), fresh=True)
+
+    def link(self, argument: str) -> None:
+        if not argument:
+            code = create_link_code(self.session, self.participant, self.now)
+            self.say(
+                self.t(
+                    "To continue in another app, send this there within 30 minutes: link {code}",
+                    code=code,
+                )
+            )
+            return
+        try:
+            target = redeem_link_code(
+                self.session,
+                argument,
+                platform=self.event.platform,
+                external_id=self.event.sender_id,
+                now=self.now,
+            )
+        except InvalidInput:
+            self.say(
+                self.t(
+                    "That link code is unknown, used or expired. Send link in your "
+                    "other app to get a new one."
+                )
+            )
+            return
+        self.participant = target
+        self.conversation = self._current_conversation()
+        self.say(self.t("Linked. You can now answer from this app too."))
+        if self.conversation is not None:
+            self._switch_to(self.conversation)
+            self.resume()
+
+    def edit(self) -> list[OutboundMessage]:
+        """An edit of a message that gave an answer changes it, as a new version."""
+        if not self.event.message_id:
+            return []
+        original = self.session.scalar(
+            select(Answer).where(
+                Answer.participant_id == self.participant.id,
+                Answer.source_message_id == self.event.message_id,
+                Answer.is_current,
+            )
+        )
+        if original is None:
+            return []
+        conversation = self.session.get_one(Conversation, original.conversation_id)
+        self._switch_to(conversation)
+        step = self._find_step(original.slot)
+        if step is None or step.question is None or not self._accepting():
+            return self.replies
+        result = read_answer(step.question, (self.event.text or "").strip(), self.language)
+        if not isinstance(result, Accepted) or self._violates_constraint(step, result):
+            self.say(
+                self.t(
+                    "I could not use your edit as an answer, so your answer stays as "
+                    "it was. Send review to see it."
+                )
+            )
+            return self.replies
+        cursor = conversation.cursor
+        self._store(step, result.value, result.text)
+        conversation.cursor = cursor
+        shown = self._describe_answer(step, self.answers[step.slot])
+        self.say(
+            self.t(
+                "You edited an answer: it is now {answer}. The earlier version is kept.",
+                answer=shown,
+            )
+        )
+        return self.replies
 
     def _switch_to(self, conversation: Conversation) -> None:
         self.conversation = conversation
@@ -919,6 +999,7 @@ class _Turn:
             channel=self.event.platform,
             disclosure=conversation.round.default_disclosure,
             now=self.now,
+            source_message_id=self.event.message_id,
         )
         self.answers[step.slot] = answer
         self._remember(step)

@@ -21,6 +21,7 @@ class Command(StrEnum):
     STOP = "stop"
     OPTOUT = "optout"
     LANGUAGE = "language"
+    LINK = "link"
 
 
 # English words work everywhere; each language adds its own. Keys are folded (see fold()).
@@ -38,6 +39,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.STOP: ("stop",),
         Command.OPTOUT: ("optout", "opt-out", "unsubscribe"),
         Command.LANGUAGE: ("language",),
+        Command.LINK: ("link",),
     },
     "fr": {
         Command.JOIN: ("rejoindre",),
@@ -52,6 +54,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.STOP: ("arreter",),
         Command.OPTOUT: ("desinscrire", "desabonner"),
         Command.LANGUAGE: ("langue",),
+        Command.LINK: ("lier",),
     },
     "es": {
         Command.JOIN: ("unirse",),
@@ -66,6 +69,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.STOP: ("parar", "detener"),
         Command.OPTOUT: ("baja", "darse-de-baja"),
         Command.LANGUAGE: ("idioma",),
+        Command.LINK: ("vincular",),
     },
     "ar": {
         Command.JOIN: ("انضمام",),
@@ -80,6 +84,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.STOP: ("توقف",),
         Command.OPTOUT: ("الغاء-الاشتراك",),
         Command.LANGUAGE: ("اللغة",),
+        Command.LINK: ("ربط",),
     },
     "ru": {
         Command.JOIN: ("присоединиться",),
@@ -94,6 +99,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.STOP: ("стоп",),
         Command.OPTOUT: ("отписаться",),
         Command.LANGUAGE: ("язык",),
+        Command.LINK: ("связать",),
     },
     "zh": {
         Command.JOIN: ("加入",),
@@ -108,6 +114,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.STOP: ("停止",),
         Command.OPTOUT: ("退订",),
         Command.LANGUAGE: ("语言",),
+        Command.LINK: ("关联",),
     },
 }
 
@@ -214,7 +221,9 @@ _COMMANDS = _index()
 
 # Only these take a word after them; any other command must be the whole message, so that a
 # free-text answer such as "stop the evictions" is never mistaken for `stop`.
-TAKES_ARGUMENT = frozenset({Command.JOIN, Command.CHANGE, Command.WITHDRAW, Command.LANGUAGE})
+TAKES_ARGUMENT = frozenset(
+    {Command.JOIN, Command.CHANGE, Command.WITHDRAW, Command.LANGUAGE, Command.LINK}
+)
 
 
 def parse_command(text: str) -> tuple[Command, str] | None:

@@ -17,8 +17,12 @@ SURVEY = FIXTURES / "surveys" / "every-kind.yaml"
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def open_round(database, code="TEST01", survey_path=SURVEY, **plan_fields):
-    """Import the template fixture's recommendations, save the survey and open a round."""
+def open_round(database, code="TEST01", survey_path=SURVEY, now=NOW, **plan_fields):
+    """Import the template fixture's recommendations, save the survey and open a round.
+
+    The round is open from a day before `now` to 30 days after; channel tests, which run on
+    the real clock, pass the current time.
+    """
     summary = import_recommendations(database, FIXTURES / "template.csv", ImportOptions())
     assert summary.committed
     survey = load_survey_file(survey_path)
@@ -30,12 +34,12 @@ def open_round(database, code="TEST01", survey_path=SURVEY, **plan_fields):
             code=code,
             scope=rounds.Scope(country=plan_fields.pop("country", "Valdoria")),
             languages=("en", "fr"),
-            opens_at=NOW - timedelta(days=1),
-            closes_at=NOW + timedelta(days=30),
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=30),
             **plan_fields,
         )
         rounds.create_round(session, plan)
-        rounds.open_round(session, code, now=NOW)
+        rounds.open_round(session, code, now=now)
     return survey
 
 
