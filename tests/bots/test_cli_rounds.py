@@ -159,7 +159,7 @@ def test_a_scripted_terminal_chat_through_the_upr_template(consulta):
     result = consulta("chat", "--round", "VLD2027", "--as", "amina", input=script)
     assert result.exit_code == 0, result.output
     assert "Do you agree to take part?" in result.stdout
-    assert "  1. I agree" in result.stdout
+    assert "1. I agree" in result.stdout
     assert "Thank you for taking part!" in result.stdout
     answers = json.loads(consulta("answers", "--round", "VLD2027", "--json").stdout)
     by_question = {a["question"]: a for a in answers}

@@ -1,0 +1,50 @@
+"""The `consulta` command line, for organisers and operators.
+
+Each command group lives in its own module; this one builds the root `app` from them.
+"""
+
+from __future__ import annotations
+
+from bots.cli import (
+    audit,
+    chat,
+    clusters,
+    config,
+    db,
+    demo,
+    organisations,
+    recommendations,
+    rounds,
+    serve,
+    surveys,
+    tokens,
+)
+from bots.cli.common import make_app
+
+__all__ = ["app", "main"]
+
+app = make_app("Consulta: consultations and follow-up of human rights recommendations.")
+for sub, name in [
+    (db.db_app, "db"),
+    (config.config_app, "config"),
+    (demo.demo_app, "demo"),
+    (recommendations.rec_app, "recommendations"),
+    (organisations.org_app, "organisations"),
+    (organisations.part_app, "participants"),
+    (clusters.cluster_app, "clusters"),
+    (clusters.entity_app, "entities"),
+    (tokens.token_app, "tokens"),
+    (audit.audit_app, "audit"),
+    (surveys.survey_app, "survey"),
+    (rounds.round_app, "rounds"),
+]:
+    app.add_typer(sub, name=name)
+
+app.command("answers")(chat.answers_list)
+app.command("chat")(chat.chat)
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    """Entry point of the `consulta` command."""
+    app()

@@ -1,0 +1,109 @@
+"""`consulta organisations` and `consulta participants`: who takes part, and for whom."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from bots.cli.common import CLI_ACTOR, JsonFlag, err, make_app, open_database, print_json, table
+from core import people
+from core.vocabulary import OrganisationType, Role
+
+org_app = make_app("Organisations: government entities, NHRIs, civil society, academia, UN.")
+part_app = make_app("Participants and their roles.")
+
+
+@org_app.command("add")
+def org_add(
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    type: Annotated[OrganisationType, typer.Option(help="What kind of organisation.")],
+    country: Annotated[str | None, typer.Option(help="Country.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register an organisation."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        org = people.add_organisation(s, name=name, type=type, country=country, actor=CLI_ACTOR)
+        data = {"id": org.id, "name": org.name, "type": org.type.value, "country": org.country}
+    if as_json:
+        print_json(data)
+    else:
+        err.print(f"Organisation {data['id']} added: {data['name']} ({data['type']}).")
+
+
+@org_app.command("list")
+def org_list(
+    type: Annotated[OrganisationType | None, typer.Option(help="Only this kind.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List organisations."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        rows = [
+            {"id": o.id, "name": o.name, "type": o.type.value, "country": o.country}
+            for o in people.list_organisations(s, type=type)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        table(["id", "name", "type", "country"], [list(r.values()) for r in rows])
+
+
+def _describe_participant(p: Any, show_names: bool) -> dict[str, Any]:
+    data = {
+        "id": p.id,
+        "pseudonym": p.pseudonym,
+        "role": p.role.value,
+        "organisation": p.organisation.name if p.organisation else None,
+        "language": p.language,
+    }
+    if show_names:
+        data["name"] = p.display_name
+    return data
+
+
+@part_app.command("add")
+def part_add(
+    role: Annotated[Role, typer.Option(help="The participant's one role.")],
+    name: Annotated[str | None, typer.Option(help="Display name (kept private).")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Organisation name or id.")] = None,
+    language: Annotated[str | None, typer.Option(help="Preferred language code.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register a participant, such as an organiser who needs an API token."""
+    with open_database() as (settings, database), database.unit_of_work() as s:
+        p = people.add_participant(
+            s,
+            pseudonym_key=settings.require_pseudonym_key(),
+            role=role,
+            display_name=name,
+            organisation=organisation,
+            language=language,
+            actor=CLI_ACTOR,
+        )
+        data = _describe_participant(p, show_names=False)
+    if as_json:
+        print_json(data)
+    else:
+        err.print(
+            f"Participant {data['id']} added as {data['role']}, pseudonym {data['pseudonym']}."
+        )
+
+
+@part_app.command("list")
+def part_list(
+    role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    show_names: Annotated[bool, typer.Option(help="Also show display names.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List participants by pseudonym; names only on request."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        rows = [
+            _describe_participant(p, show_names)
+            for p in people.list_participants(s, role=role, organisation=organisation)
+        ]
+    if as_json:
+        print_json(rows)
+    else:
+        columns = ["id", "pseudonym", "role", "organisation", "language"]
+        table(columns + (["name"] if show_names else []), [list(r.values()) for r in rows])

@@ -1,0 +1,178 @@
+"""`consulta rounds`: create, open, close, list and show consultation rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from bots.cli.common import (
+    CLI_ACTOR,
+    JsonFlag,
+    RecIds,
+    err,
+    make_app,
+    open_database,
+    out,
+    print_json,
+    table,
+)
+from core import rounds
+from core.errors import ConsultaError
+from core.models import Disclosure
+from core.vocabulary import Role
+
+round_app = make_app("Consultation rounds: create, open, close, list and show.")
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConsultaError(
+            f"--{name} {value!r} is not a date and time such as 2027-03-01T09:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConsultaError(f"--{name} {value!r} needs a time zone, such as +01:00 or Z")
+    return moment
+
+
+@round_app.command("create")
+def round_create(
+    title: Annotated[str, typer.Option(help="What the round is about.")],
+    survey: Annotated[str, typer.Option(help="The id of a saved survey.")],
+    code: Annotated[str | None, typer.Option(help="Join code (generated when left out).")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Scope: a cluster's name or id.")] = None,
+    theme: Annotated[str | None, typer.Option(help="Scope: a theme.")] = None,
+    sdg: Annotated[str | None, typer.Option(help="Scope: an SDG goal or target.")] = None,
+    country: Annotated[str | None, typer.Option(help="Scope: a state under review.")] = None,
+    recommendation: RecIds = None,
+    invited_only: Annotated[
+        bool, typer.Option(help="Only the roles, organisations or languages given may join.")
+    ] = False,
+    role: Annotated[list[Role] | None, typer.Option(help="Admit this role; repeatable.")] = None,
+    organisation: Annotated[
+        list[str] | None, typer.Option(help="Admit this organisation; repeatable.")
+    ] = None,
+    language: Annotated[
+        list[str] | None,
+        typer.Option(help="A language of the round; repeatable; the first is the default."),
+    ] = None,
+    opens: Annotated[str | None, typer.Option(help="Opening time, ISO 8601 with zone.")] = None,
+    closes: Annotated[str | None, typer.Option(help="Closing time, ISO 8601 with zone.")] = None,
+    timezone: Annotated[str, typer.Option(help="The round's time zone.")] = "UTC",
+    disclosure: Annotated[Disclosure, typer.Option(help="Default disclosure of answers.")] = (
+        Disclosure.ANONYMOUS
+    ),
+    disclosure_choice: Annotated[
+        bool, typer.Option(help="Let participants choose the disclosure of written answers.")
+    ] = True,
+    min_cell_size: Annotated[int, typer.Option(help="Smallest count shown in results.")] = 5,
+    description: Annotated[str, typer.Option(help="A longer description.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a round in draft: a survey, a scope, an audience and a window."""
+    languages = tuple(language or ["en"])
+    plan = rounds.RoundPlan(
+        title=title,
+        survey=survey,
+        code=code,
+        description=description,
+        scope=rounds.Scope(
+            cluster=cluster,
+            theme=theme,
+            sdg=sdg,
+            country=country,
+            recommendation_ids=tuple(recommendation or ()),
+        ),
+        audience=rounds.Audience(
+            invited_only=invited_only,
+            roles=tuple(role or ()),
+            organisations=tuple(organisation or ()),
+            languages=tuple(language or ()) if invited_only else (),
+        ),
+        opens_at=_moment(opens, "opens"),
+        closes_at=_moment(closes, "closes"),
+        timezone=timezone,
+        languages=languages,
+        default_language=languages[0],
+        default_disclosure=disclosure,
+        allow_disclosure_choice=disclosure_choice,
+        min_cell_size=min_cell_size,
+    )
+    with open_database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.create_round(s, plan, actor=CLI_ACTOR))
+    if as_json:
+        print_json(data)
+    else:
+        err.print(
+            f"Round {data['code']} created in draft with {data['recommendations']} "
+            f"recommendations. Open it with: consulta rounds open {data['code']}"
+        )
+
+
+@round_app.command("open")
+def round_open(
+    code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
+) -> None:
+    """Open a round so participants can join with its code."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.open_round(s, code, actor=CLI_ACTOR))
+    if as_json:
+        print_json(data)
+    else:
+        err.print(f"Round {data['code']} is open. Participants join by sending {data['code']}.")
+
+
+@round_app.command("close")
+def round_close(
+    code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
+) -> None:
+    """Close a round; its answers are kept."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.close_round(s, code, actor=CLI_ACTOR))
+    if as_json:
+        print_json(data)
+    else:
+        err.print(f"Round {data['code']} is closed.")
+
+
+@round_app.command("list")
+def round_list(as_json: JsonFlag = False) -> None:
+    """List rounds, newest first."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        rows = [rounds.describe(r) for r in rounds.list_rounds(s)]
+    if as_json:
+        print_json(rows)
+    else:
+        table(
+            ["code", "title", "status", "survey", "recommendations", "closes_at"],
+            [
+                [
+                    r["code"],
+                    r["title"],
+                    r["status"],
+                    r["survey"],
+                    r["recommendations"],
+                    r["closes_at"],
+                ]
+                for r in rows
+            ],
+        )
+
+
+@round_app.command("show")
+def round_show(
+    code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
+) -> None:
+    """Show one round, join code included."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        data = rounds.describe(rounds.find_round(s, code))
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        out.print(f"{key}: {value}")
