@@ -9,9 +9,9 @@ import typer
 
 from adapters.terminal import render
 from bots.cli.common import JsonFlag, open_database, print_json, table
+from bots.inbound import receive
 from core import answers as answer_store
 from core import rounds
-from core.conversation.engine import EngineContext, handle
 from core.messages import InboundEvent
 from core.vocabulary import Platform
 
@@ -62,15 +62,13 @@ def chat(
     """Take part in a round from the terminal, through the same engine as every channel."""
     interactive = sys.stdin.isatty()
     with open_database() as (settings, database):
-        context = EngineContext(settings.require_pseudonym_key())
+        settings.require_pseudonym_key()
 
         def send(text: str) -> None:
             event = InboundEvent(
                 platform=Platform.TERMINAL, sender_id=name, text=text, language_hint=language
             )
-            with database.unit_of_work() as s:
-                replies = handle(s, event, context)
-            for reply in replies:
+            for reply in receive(database, settings, event):
                 sys.stdout.write(render(reply) + "\n\n")
             sys.stdout.flush()
 
