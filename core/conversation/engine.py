@@ -165,6 +165,27 @@ class _Turn:
     ) -> None:
         self.replies.append(OutboundMessage(text, tuple(options), expect, hint, self.language))
 
+    def say_already_done(self) -> None:
+        self.say(
+            self.t(
+                "You have already answered this consultation. Send review to see "
+                "your answers, or change N to change one."
+            )
+        )
+
+    def record(
+        self, action: str, subject_type: str, subject_id: str, details: dict[str, Any] | None = None
+    ) -> None:
+        """An audit line by this participant, under their pseudonym."""
+        audit.record(
+            self.session,
+            actor=self.participant.pseudonym,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details,
+        )
+
     def _current_conversation(self) -> Conversation | None:
         return self.session.scalar(
             select(Conversation)
@@ -383,13 +404,8 @@ class _Turn:
             )
             self.session.add(existing)
             self.session.flush()
-            audit.record(
-                self.session,
-                actor=self.participant.pseudonym,
-                action="round.joined",
-                subject_type="round",
-                subject_id=consultation.code,
-                details={"channel": self.event.platform.value},
+            self.record(
+                "round.joined", "round", consultation.code, {"channel": self.event.platform.value}
             )
         existing.updated_at = self.now
         self._switch_to(existing)
@@ -397,12 +413,7 @@ class _Turn:
             existing.status = ConversationStatus.CONSENT
             self.ask_consent()
         elif existing.status is ConversationStatus.COMPLETED:
-            self.say(
-                self.t(
-                    "You have already answered this consultation. Send review to see "
-                    "your answers, or change N to change one."
-                )
-            )
+            self.say_already_done()
         else:
             existing.status = ConversationStatus.ACTIVE
             self.say(self.t("Welcome back. Let's carry on where you left off."))
@@ -647,13 +658,11 @@ class _Turn:
             return
         step, _ = item
         answer_store.withdraw(self.session, self._live(), step.slot, self.now)
-        audit.record(
-            self.session,
-            actor=self.participant.pseudonym,
-            action="answer.withdrawn",
-            subject_type="round",
-            subject_id=self._live().round.code,
-            details={"question": step.question.id if step.question else step.key},
+        self.record(
+            "answer.withdrawn",
+            "round",
+            self._live().round.code,
+            {"question": step.question.id if step.question else step.key},
         )
         self._answers = None
         self.say(
@@ -685,25 +694,14 @@ class _Turn:
         if conversation.status is ConversationStatus.CONSENT:
             self.ask_consent()
         elif conversation.status is ConversationStatus.COMPLETED:
-            self.say(
-                self.t(
-                    "You have already answered this consultation. Send review to see "
-                    "your answers, or change N to change one."
-                )
-            )
+            self.say_already_done()
         else:
             self.ask(self._cursor_step() or self.next_step(), fresh=False)
 
     def stop(self) -> None:
         conversation = self._live()
         conversation.status = ConversationStatus.STOPPED
-        audit.record(
-            self.session,
-            actor=self.participant.pseudonym,
-            action="round.left",
-            subject_type="round",
-            subject_id=conversation.round.code,
-        )
+        self.record("round.left", "round", conversation.round.code)
         self.say(
             self.t(
                 "You have left the consultation {code}. Your answers so far are kept; "
@@ -715,13 +713,7 @@ class _Turn:
 
     def optout(self) -> None:
         self.participant.opted_out_at = self.now
-        audit.record(
-            self.session,
-            actor=self.participant.pseudonym,
-            action="participant.opted_out",
-            subject_type="participant",
-            subject_id=self.participant.pseudonym,
-        )
+        self.record("participant.opted_out", "participant", self.participant.pseudonym)
         self.say(
             self.t(
                 "You will receive no more messages from Consulta. If you write to me "
@@ -806,13 +798,7 @@ class _Turn:
         conversation = self._live()
         if choice == "1":
             conversation.status = ConversationStatus.ACTIVE
-            audit.record(
-                self.session,
-                actor=self.participant.pseudonym,
-                action="consent.given",
-                subject_type="round",
-                subject_id=conversation.round.code,
-            )
+            self.record("consent.given", "round", conversation.round.code)
             self.say(self.t("Thank you. Let's begin."))
             self.advance()
         elif choice == "2":
@@ -831,12 +817,7 @@ class _Turn:
     def on_text(self, text: str) -> None:
         conversation = self._live()
         if conversation.status is ConversationStatus.COMPLETED:
-            self.say(
-                self.t(
-                    "You have already answered this consultation. Send review to see "
-                    "your answers, or change N to change one."
-                )
-            )
+            self.say_already_done()
             return
         if not self._accepting():
             return
@@ -1071,14 +1052,7 @@ class _Turn:
             if a.withdrawn_at is None and (a.value is not None or a.text)
         ]
         if first_time:
-            audit.record(
-                self.session,
-                actor=self.participant.pseudonym,
-                action="round.completed",
-                subject_type="round",
-                subject_id=conversation.round.code,
-                details={"answers": len(kept)},
-            )
+            self.record("round.completed", "round", conversation.round.code, {"answers": len(kept)})
         self.say(
             self.t(
                 "That was the last question. You gave {n} answers to “{title}”. "
