@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     webhook_outbound_url: str | None = Field(
         default=None, description="Where messages that are not direct replies are POSTed."
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people reach this server at, for links and QR codes.",
+    )
+    telegram_bot_username: str | None = Field(
+        default=None, description="The bot's @username, for t.me join links."
+    )
 
     def require_pseudonym_key(self) -> bytes:
         """Return the pseudonym key, or explain how to set one."""
