@@ -282,6 +282,8 @@ class Participant(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set by `optout`: nothing is sent until the participant writes again.
     opted_out_at: Mapped[datetime | None] = mapped_column()
+    # From Slack's profile or the `timezone` command; else the round's zone applies.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     identities: Mapped[list[PlatformIdentity]] = relationship(
@@ -401,6 +403,17 @@ class Round(Base):
         slug_enum(Disclosure), default=Disclosure.ANONYMOUS
     )
     allow_disclosure_choice: Mapped[bool] = mapped_column(default=True)
+    # The schedule: reminders to those who have not finished, never in their quiet hours.
+    reminder_every_hours: Mapped[int] = mapped_column(Integer, default=72)
+    max_reminders: Mapped[int] = mapped_column(Integer, default=2)
+    quiet_hours_start: Mapped[int] = mapped_column(Integer, default=21)
+    quiet_hours_end: Mapped[int] = mapped_column(Integer, default=8)
+    closing_notice_hours: Mapped[int] = mapped_column(Integer, default=48)
+    # Where a summary of response counts is posted, and how often (daily or weekly).
+    digest_platform: Mapped[Platform | None] = mapped_column(slug_enum(Platform))
+    digest_chat: Mapped[str | None] = mapped_column(String(255))
+    digest_every: Mapped[str | None] = mapped_column(String(10))
+    last_digest_at: Mapped[datetime | None] = mapped_column()
     recommendations: Mapped[list[Recommendation]] = relationship(
         secondary=round_recommendations, order_by="Recommendation.id"
     )
@@ -544,9 +557,7 @@ class OutboxMessage(Base):
     """One message to send, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_due", "status", "platform", "priority", "next_attempt_at"),
-    )
+    __table_args__ = (Index("ix_outbox_due", "status", "platform", "priority", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -566,3 +577,25 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column()
+    # Attempts whose outcome we never learnt (timeout, crash): the platform may have sent it.
+    uncertain_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notification(Base):
+    """A scheduled message already queued for someone, so a repeated tick queues it once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint(
+            "round_id", "participant_id", "kind", "number", name="uq_notification_once"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

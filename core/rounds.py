@@ -229,9 +229,10 @@ def open_round(
             f"round {consultation.code} closed on "
             f"{consultation.closes_at:%Y-%m-%d %H:%M} UTC; give it a later close"
         )
-    consultation.status = RoundStatus.OPEN
     if consultation.opens_at is None:
         consultation.opens_at = now
+    # A later opening time is kept: the schedule opens the round, and invites, when it comes.
+    consultation.status = RoundStatus.SCHEDULED if consultation.opens_at > now else RoundStatus.OPEN
     audit.record(
         session,
         actor=actor,
@@ -264,7 +265,7 @@ def close_round(
 def is_open(consultation: Round, now: datetime | None = None) -> bool:
     """Whether the round takes answers at this moment."""
     now = now or utcnow()
-    if consultation.status is not RoundStatus.OPEN:
+    if consultation.status not in (RoundStatus.OPEN, RoundStatus.SCHEDULED):
         return False
     if consultation.opens_at is not None and now < consultation.opens_at:
         return False

@@ -262,16 +262,23 @@ class _Turn:
     # --- the turn -----------------------------------------------------------------------------
 
     def run(self) -> list[OutboundMessage]:
+        self._dispatch()
+        if self.conversation is not None:
+            # The engine's clock, not the database's: reminders measure silence from here.
+            self.conversation.updated_at = self.now
+        return self.replies
+
+    def _dispatch(self) -> None:
         text = (self.event.text or "").strip()
         if self.event.option_id:
             self.on_option(self.event.option_id)
-            return self.replies
+            return
         command = parse_command(text) if text else None
         if command is None and text and self._is_round_code(text):
             command = (Command.JOIN, text)
         if command is not None and not self._answers_a_text_question(command):
             self.on_command(*command)
-            return self.replies
+            return
         if self.conversation is None:
             self.say(
                 self.t(
@@ -279,9 +286,8 @@ class _Turn:
                     "for example: join ABC123. Send help to see what I can do."
                 )
             )
-            return self.replies
+            return
         self.on_text(text)
-        return self.replies
 
     def _is_round_code(self, text: str) -> bool:
         if not (4 <= len(text) <= 20 and text.isalnum()):

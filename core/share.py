@@ -1,0 +1,334 @@
+"""Share kits: the links, join instructions, QR codes and invitation texts of a round.
+
+A kit is built from a round and the settings alone, with no I/O, so the command line and the
+API print the same thing. Every channel's join path ends in the same engine command: the
+round's code, sent as `/start CODE` on Telegram, `/consult join CODE` on Slack and the bare
+code through the webhook.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import segno
+
+from core.config import Settings
+from core.errors import InvalidInput
+from core.i18n import translate
+from core.models import Disclosure, Round, RoundStatus, utcnow
+from core.vocabulary import Platform
+
+# The channels a kit covers, in the order organisers see them.
+CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.WEBHOOK, Platform.WEB)
+
+# No route serves /join/<code> yet: the web link is handed to organisers, who may print it
+# because it will not change, but invitations leave it out so nobody is sent to a dead page.
+WEB_CHANNEL_SERVED = False
+
+# Addresses that only the server itself can reach; links built on them work for nobody else.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+SLACK_INSTRUCTION = (
+    "In Slack, open a direct message with the Consulta app and type /consult join {code}"
+)
+WEBHOOK_INSTRUCTION = (
+    "By text message (SMS or WhatsApp), send {code} to the number the organisers give for "
+    "this consultation"
+)
+
+# The same sentences the conversation engine says before asking for consent, so a participant
+# reads the same promise in the invitation and in the chat.
+DISCLOSURE_SENTENCES = {
+    Disclosure.ANONYMOUS: "Organisers see your answers without your name or organisation.",
+    Disclosure.ORGANISATION: (
+        "Organisers see your organisation next to your answers, but not your name."
+    ),
+    Disclosure.NAMED: "Organisers see your name and organisation next to your answers.",
+}
+CHOICE_SENTENCE = "For each written answer, you can choose who may see that it came from you."
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """How to join a round on one channel.
+
+    `url_or_instruction` is a link people open, or, where the channel has no link, what to do.
+    `qr_target` is what a QR code for this channel encodes: the link itself for Telegram and
+    the web; for Slack, the instruction text (a phone shows it as text, which is enough for a
+    poster); None for the webhook, whose phone number or handle belongs to the gateway.
+    `ready` says whether this server answers on the channel now; invitations name only ready
+    channels. `operator_url` is, for the webhook, where the gateway posts inbound messages.
+    """
+
+    channel: Platform
+    url_or_instruction: str
+    qr_target: str | None
+    text_to_send: str | None = None
+    ready: bool = True
+    operator_url: str | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        """The link as plain data, for `--json` and the API."""
+        return {
+            "channel": self.channel.value,
+            "url_or_instruction": self.url_or_instruction,
+            "text_to_send": self.text_to_send,
+            "qr_target": self.qr_target,
+            "ready": self.ready,
+            "operator_url": self.operator_url,
+        }
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A short invitation to a round, in one of its languages."""
+
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ShareKit:
+    """Everything an organiser needs to spread a round's code: links, notes and invitations."""
+
+    code: str
+    title: str
+    status: RoundStatus
+    links: tuple[ShareLink, ...]
+    notes: tuple[str, ...]
+    invitations: tuple[Invitation, ...]
+
+    def link(self, channel: str) -> ShareLink | None:
+        """The link of one channel, by its slug, or None when the kit has none."""
+        return next((link for link in self.links if link.channel.value == channel), None)
+
+    def as_data(self) -> dict[str, Any]:
+        """The kit as plain data, for `--json` and the API."""
+        return {
+            "code": self.code,
+            "title": self.title,
+            "status": self.status.value,
+            "links": [link.as_data() for link in self.links],
+            "notes": list(self.notes),
+            "invitations": {i.language: i.text for i in self.invitations},
+        }
+
+
+def build_share_kit(
+    consultation: Round, settings: Settings, now: datetime | None = None
+) -> ShareKit:
+    """The share kit of a round: its links, notes for the organiser and invitations."""
+    code = consultation.code
+    now = now or utcnow()
+    base = settings.public_url.strip().rstrip("/")
+    language = consultation.default_language
+    links: list[ShareLink] = []
+    notes: list[str] = []
+
+    username = (settings.telegram_bot_username or "").strip().lstrip("@")
+    if username:
+        url = f"https://t.me/{username}?start={code}"
+        links.append(ShareLink(Platform.TELEGRAM, url, url, text_to_send=f"/start {code}"))
+    else:
+        notes.append(
+            "No Telegram link: set CONSULTA_TELEGRAM_BOT_USERNAME to the bot's @username "
+            "to get a t.me link and its QR code."
+        )
+
+    slack_ready = settings.secret("slack_bot_token") is not None
+    slack_text = translate(language, SLACK_INSTRUCTION).format(code=code)
+    links.append(
+        ShareLink(
+            Platform.SLACK,
+            slack_text,
+            slack_text,
+            text_to_send=f"/consult join {code}",
+            ready=slack_ready,
+        )
+    )
+    if not slack_ready:
+        notes.append(
+            "Slack: CONSULTA_SLACK_BOT_TOKEN is not set, so this server does not answer on "
+            "Slack; invitations leave Slack out."
+        )
+
+    webhook_ready = settings.secret("webhook_secret") is not None
+    inbound = f"{base}/webhook/inbound"
+    links.append(
+        ShareLink(
+            Platform.WEBHOOK,
+            translate(language, WEBHOOK_INSTRUCTION).format(code=code),
+            None,
+            text_to_send=code,
+            ready=webhook_ready,
+            operator_url=inbound,
+        )
+    )
+    notes.append(
+        f"Webhook: the SMS or WhatsApp number belongs to your gateway; its operator "
+        f"posts inbound messages to {inbound}."
+    )
+    if not webhook_ready:
+        notes.append(
+            "Webhook: CONSULTA_WEBHOOK_SECRET is not set, so /webhook/inbound refuses "
+            "messages; invitations leave text messages out."
+        )
+
+    web_url = f"{base}/join/{code}"
+    links.append(ShareLink(Platform.WEB, web_url, web_url, ready=WEB_CHANNEL_SERVED))
+    if not WEB_CHANNEL_SERVED:
+        notes.append(
+            f"Web: {web_url} will not change, but no page answers there yet; "
+            "invitations leave the web out."
+        )
+
+    if (urlsplit(base).hostname or "") in _LOCAL_HOSTS:
+        notes.append(
+            f"CONSULTA_PUBLIC_URL is {base}, which only this machine can reach; set it to "
+            "the server's public address before sharing the web and webhook links."
+        )
+    notes.extend(_round_notes(consultation))
+
+    kit_links = tuple(links)
+    invitations = tuple(
+        Invitation(lang, _invitation(consultation, kit_links, lang, now))
+        for lang in consultation.languages
+    )
+    return ShareKit(
+        code=code,
+        title=consultation.title,
+        status=consultation.status,
+        links=kit_links,
+        notes=tuple(notes),
+        invitations=invitations,
+    )
+
+
+def _round_notes(consultation: Round) -> list[str]:
+    notes = []
+    if consultation.status in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
+        notes.append(
+            f"Round {consultation.code} is not open: people who send the code now are told "
+            "it is not open yet."
+        )
+    elif consultation.status is RoundStatus.CLOSED:
+        notes.append(
+            f"Round {consultation.code} is closed: people who send the code are told it has closed."
+        )
+    if (consultation.audience or {}).get("mode") == "invited":
+        notes.append(
+            f"Round {consultation.code} is invited-only: the code admits only the roles, "
+            "organisations or languages the round names."
+        )
+    return notes
+
+
+def _local_time(consultation: Round, moment: datetime) -> str:
+    try:
+        zone = ZoneInfo(consultation.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        # Rounds are checked when created; an unknown zone can only come from a hand-edited
+        # row, and UTC is then the one reading that is still true.
+        zone, name = ZoneInfo("UTC"), "UTC"
+    else:
+        name = consultation.timezone
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({name})"
+
+
+def _invitation(
+    consultation: Round, links: tuple[ShareLink, ...], language: str, now: datetime
+) -> str:
+    def t(message: str, **values: Any) -> str:
+        text = translate(language, message)
+        return text.format(**values) if values else text
+
+    code = consultation.code
+    lines = [
+        t("You are invited to take part in the consultation “{title}”.", title=consultation.title),
+        t("Join code: {code}", code=code),
+        "",
+    ]
+    ways = []
+    for link in links:
+        if not link.ready:
+            continue
+        if link.channel is Platform.TELEGRAM:
+            ways.append(t("On Telegram, open {url}", url=link.url_or_instruction))
+        elif link.channel is Platform.SLACK:
+            ways.append(t(SLACK_INSTRUCTION, code=code))
+        elif link.channel is Platform.WEBHOOK:
+            ways.append(t(WEBHOOK_INSTRUCTION, code=code))
+        elif link.channel is Platform.WEB:
+            ways.append(t("On the web, open {url}", url=link.url_or_instruction))
+    if ways:
+        lines.append(t("How to join:"))
+        lines.extend(f"- {way}" for way in ways)
+    else:
+        lines.append(t("The organisers will tell you where to send this code."))
+    lines.append("")
+    if consultation.opens_at is not None and consultation.opens_at > now:
+        lines.append(
+            t(
+                "The consultation opens on {moment}.",
+                moment=_local_time(consultation, consultation.opens_at),
+            )
+        )
+    if consultation.closes_at is not None and consultation.closes_at <= now:
+        lines.append(
+            t(
+                "The consultation closed on {moment}.",
+                moment=_local_time(consultation, consultation.closes_at),
+            )
+        )
+    elif consultation.closes_at is not None:
+        lines.append(
+            t(
+                "The consultation closes on {moment}.",
+                moment=_local_time(consultation, consultation.closes_at),
+            )
+        )
+    else:
+        lines.append(t("The consultation has no set closing date."))
+    lines.append(t(DISCLOSURE_SENTENCES[consultation.default_disclosure]))
+    if consultation.allow_disclosure_choice:
+        lines.append(t(CHOICE_SENTENCE))
+    lines.append(
+        t(
+            "Taking part is voluntary. You can review, change or withdraw any answer, pause, "
+            "or stop at any time."
+        )
+    )
+    return "\n".join(lines)
+
+
+def _qr(data: str) -> segno.QRCode:
+    if not data:
+        raise InvalidInput("a QR code needs some text to encode")
+    try:
+        # Medium error correction survives a folded or slightly smudged poster.
+        return segno.make(data, error="m", micro=False)
+    except segno.DataOverflowError:
+        raise InvalidInput(
+            f"{len(data)} characters are too many for one QR code; shorten the text"
+        ) from None
+
+
+def qr_png(data: str, scale: int = 8) -> bytes:
+    """A QR code of the text as PNG bytes; each module is `scale` pixels wide."""
+    if scale < 1:
+        raise InvalidInput("the QR code's scale must be at least 1")
+    buffer = io.BytesIO()
+    _qr(data).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def qr_svg(data: str) -> str:
+    """A QR code of the text as a standalone SVG document."""
+    buffer = io.BytesIO()
+    _qr(data).save(buffer, kind="svg", scale=4, border=4, xmldecl=True)
+    return buffer.getvalue().decode("utf-8")
