@@ -55,45 +55,78 @@ class Dispatcher:
     clock: Callable[[], datetime] = utcnow
     monotonic: Callable[[], float] = time.monotonic
 
-    async def run_once(self) -> int:
-        """Claim one batch, send what the limits allow, record every outcome; returns sent."""
+    async def run_once(self, ids: list[int] | None = None) -> int:
+        """Claim one batch, send what the limits allow, record every outcome; returns sent.
+
+        With ids, only those rows: the replies an inbound request has just queued, sent at
+        once; whatever fails stays for the next ordinary round.
+        """
         now = self.clock()
-        rows = await asyncio.to_thread(self._claim, now)
+        rows = await asyncio.to_thread(self._claim, now, ids)
         if not rows:
             return 0
-        ready: list[tuple[int, Platform, str, OutboundMessage]] = []
+        # Messages to one chat go in order, one after another; chats go side by side.
+        chats: dict[tuple[Platform, str], list[tuple[int, OutboundMessage]]] = {}
+        waiting: set[tuple[Platform, str]] = set()
         held: list[tuple[int, datetime]] = []
         tick = self.monotonic()
         for row_id, platform, recipient, payload in rows:
+            key = (platform, recipient)
             limiter = self.limiters.get(platform)
             group = platform is Platform.TELEGRAM and recipient.startswith("-")
-            wait = limiter.wait_time(recipient, tick, group) if limiter else 0.0
-            if wait > 0:
-                held.append((row_id, now + timedelta(seconds=wait)))
+            # A reply answers what the person just sent: it waits only for the bot-wide limit.
+            wait = (
+                0.0
+                if limiter is None
+                else limiter.wait_time(recipient, tick, group, chat_limit=ids is None)
+            )
+            if wait > 0 or key in waiting:
+                # Later messages to a held chat wait too, so nothing overtakes.
+                held.append((row_id, now + timedelta(seconds=max(wait, 0.001))))
+                waiting.add(key)
                 continue
             if limiter:
                 limiter.take(recipient, tick, group)
-            ready.append((row_id, platform, recipient, outbox.from_payload(payload)))
+            chats.setdefault(key, []).append((row_id, outbox.from_payload(payload)))
         gate = asyncio.Semaphore(self.concurrency)
+        outcomes: dict[int, SendResult] = {}
 
-        async def attempt(
-            platform: Platform, recipient: str, message: OutboundMessage
-        ) -> SendResult:
+        async def send_in_order(
+            platform: Platform, recipient: str, queue: list[tuple[int, OutboundMessage]]
+        ) -> None:
             async with gate:
-                try:
-                    return await self.senders[platform].send(recipient, message)
-                except Exception as failure:  # a sender bug must not lose the row
-                    log.exception("sender failed", extra={"fields": {"platform": platform.value}})
-                    return SendResult(Outcome.ERROR, error=type(failure).__name__)
+                for row_id, message in queue:
+                    try:
+                        result = await self.senders[platform].send(recipient, message)
+                    except Exception as failure:  # a sender bug must not lose the row
+                        log.exception(
+                            "sender failed", extra={"fields": {"platform": platform.value}}
+                        )
+                        result = SendResult(Outcome.ERROR, error=type(failure).__name__)
+                    outcomes[row_id] = result
+                    if result.outcome is not Outcome.SENT:
+                        break
+            # After a failure the rest of this chat's messages wait, in order, for a retry.
+            for row_id, _ in queue:
+                outcomes.setdefault(
+                    row_id,
+                    SendResult(
+                        Outcome.RETRY_AFTER,
+                        retry_after=1.0,
+                        error="waiting behind a failed message",
+                    ),
+                )
 
-        results = await asyncio.gather(*(attempt(p, r, m) for _, p, r, m in ready))
-        await asyncio.to_thread(self._record, [r[0] for r in ready], list(results), held)
-        return sum(1 for r in results if r.outcome is Outcome.SENT)
+        await asyncio.gather(*(send_in_order(p, r, q) for (p, r), q in chats.items()))
+        await asyncio.to_thread(self._record, list(outcomes), list(outcomes.values()), held)
+        return sum(1 for r in outcomes.values() if r.outcome is Outcome.SENT)
 
-    def _claim(self, now: datetime) -> list[tuple[int, Platform, str, dict[str, object]]]:
+    def _claim(
+        self, now: datetime, ids: list[int] | None
+    ) -> list[tuple[int, Platform, str, dict[str, object]]]:
         with self.database.unit_of_work() as session:
             claimed = outbox.claim(
-                session, now=now, limit=self.batch_size, platforms=tuple(self.senders)
+                session, now=now, limit=self.batch_size, platforms=tuple(self.senders), ids=ids
             )
             return [(r.id, r.platform, r.recipient, r.payload) for r in claimed]
 

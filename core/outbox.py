@@ -58,10 +58,32 @@ def enqueue(
     )
     if identity is None or not identity.reachable:
         return None
-    row = OutboxMessage(
+    return enqueue_to(
+        session,
+        platform,
+        identity.external_id,
+        message,
         participant_id=participant.id,
+        bulk=bulk,
+        now=now,
+    )
+
+
+def enqueue_to(
+    session: Session,
+    platform: Platform,
+    recipient: str,
+    message: OutboundMessage,
+    *,
+    participant_id: int | None = None,
+    bulk: bool = False,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a message for a chat as the platform knows it (a reply, or a group's digest)."""
+    row = OutboxMessage(
+        participant_id=participant_id,
         platform=platform,
-        recipient=identity.external_id,
+        recipient=recipient,
         payload=to_payload(message),
         priority=BULK_PRIORITY if bulk else REPLY_PRIORITY,
         created_at=now or utcnow(),
@@ -119,6 +141,7 @@ def claim(
     limit: int = 100,
     platforms: tuple[Platform, ...] | None = None,
     lease_seconds: float = LEASE_SECONDS,
+    ids: list[int] | None = None,
 ) -> list[OutboxMessage]:
     """Take due messages, replies first, for this process alone until their lease runs out.
 
@@ -131,6 +154,8 @@ def claim(
         and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
     )
     query = select(OutboxMessage).where(due)
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
     if platforms:
         query = query.where(OutboxMessage.platform.in_(platforms))
     rows = list(
@@ -176,7 +201,8 @@ def complete(
     if outcome is Outcome.RETRY_AFTER:
         # A rate limit is the platform pacing us, not a failure: no attempt is spent.
         row.status = OutboxStatus.PENDING
-        row.next_attempt_at = now + timedelta(seconds=max(retry_after or 1.0, 0.0))
+        wait = 1.0 if retry_after is None else max(retry_after, 0.0)
+        row.next_attempt_at = now + timedelta(seconds=wait)
         row.last_error = error or "rate limited"
         return row
     row.attempts += 1

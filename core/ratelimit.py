@@ -44,19 +44,20 @@ class RateLimiter:
             bucket.updated = now
         return bucket
 
-    def wait_time(self, chat: str, now: float, group: bool = False) -> float:
+    def wait_time(
+        self, chat: str, now: float, group: bool = False, chat_limit: bool = True
+    ) -> float:
         """Seconds until a message to this chat may go; 0 means now."""
         chat_rate = self.per_group if group and self.per_group else self.per_chat
         waits = []
-        for key, rate in (("*", self.overall), (chat, chat_rate)):
+        checks = [("*", self.overall), (chat, chat_rate)] if chat_limit else [("*", self.overall)]
+        for key, rate in checks:
             bucket = self._bucket(key, rate, now)
             waits.append(0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / rate.per_second)
         return max(waits)
 
     def take(self, chat: str, now: float, group: bool = False) -> bool:
-        """Spend one message for this chat if both buckets allow it now."""
-        if self.wait_time(chat, now, group) > 0:
-            return False
+        """Spend one message for this chat (its bucket may go below zero after a reply burst)."""
         chat_rate = self.per_group if group and self.per_group else self.per_chat
         self._bucket("*", self.overall, now).tokens -= 1
         self._bucket(chat, chat_rate, now).tokens -= 1
@@ -72,8 +73,12 @@ class RateLimiter:
 
 def telegram_limits() -> RateLimiter:
     """Telegram: about 30 messages/s per bot, 1/s per private chat, 20/min per group."""
+    # A reply is often two or three messages at once (a note, then a question): a short burst
+    # per chat is allowed, the sustained rate is one a second.
     return RateLimiter(
-        overall=Rate(30, 1, burst=30), per_chat=Rate(1, 1), per_group=Rate(20, 60, burst=3)
+        overall=Rate(30, 1, burst=30),
+        per_chat=Rate(1, 1, burst=3),
+        per_group=Rate(20, 60, burst=3),
     )
 
 

@@ -23,7 +23,6 @@ from core.models import (
     Conversation,
     ConversationStatus,
     Notification,
-    OutboxMessage,
     Participant,
     PlatformIdentity,
     Round,
@@ -398,16 +397,13 @@ def _digest(session: Session, consultation: Round, now: datetime, report: TickRe
         open=suppressed(answering, k),
     )
     # Counts only, and of people who joined: no answer, no name, nothing below a cell.
-    session.add(
-        OutboxMessage(
-            participant_id=None,
-            platform=consultation.digest_platform,
-            recipient=consultation.digest_chat,
-            payload=outbox.to_payload(OutboundMessage(text, language=language)),
-            priority=outbox.BULK_PRIORITY,
-            created_at=now,
-            next_attempt_at=now,
-        )
+    outbox.enqueue_to(
+        session,
+        consultation.digest_platform,
+        consultation.digest_chat,
+        OutboundMessage(text, language=language),
+        bulk=True,
+        now=now,
     )
     consultation.last_digest_at = now
     report.digests += 1

@@ -9,6 +9,7 @@ code through the webhook.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,13 +24,11 @@ from core.i18n import translate
 from core.models import Disclosure, Round, RoundStatus, utcnow
 from core.vocabulary import Platform
 
-# The channels a kit covers, in the order organisers see them.
-CHANNELS = (Platform.TELEGRAM, Platform.SLACK, Platform.WEBHOOK, Platform.WEB)
-
 # No route serves /join/<code> yet: the web link is handed to organisers, who may print it
 # because it will not change, but invitations leave it out so nobody is sent to a dead page.
 WEB_CHANNEL_SERVED = False
 
+_TELEGRAM_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 # Addresses that only the server itself can reach; links built on them work for nobody else.
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
@@ -51,6 +50,7 @@ DISCLOSURE_SENTENCES = {
     Disclosure.NAMED: "Organisers see your name and organisation next to your answers.",
 }
 CHOICE_SENTENCE = "For each written answer, you can choose who may see that it came from you."
+INVITATION_OPENING = "You are invited to take part in the consultation “{title}”."
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,14 @@ def build_share_kit(
     notes: list[str] = []
 
     username = (settings.telegram_bot_username or "").strip().lstrip("@")
-    if username:
+    if _TELEGRAM_USERNAME.fullmatch(username):
         url = f"https://t.me/{username}?start={code}"
         links.append(ShareLink(Platform.TELEGRAM, url, url, text_to_send=f"/start {code}"))
+    elif username:
+        notes.append(
+            "No Telegram link: CONSULTA_TELEGRAM_BOT_USERNAME must be the bot's @username "
+            "alone (5 to 32 letters, digits or underscores), not a link."
+        )
     else:
         notes.append(
             "No Telegram link: set CONSULTA_TELEGRAM_BOT_USERNAME to the bot's @username "
@@ -193,6 +198,18 @@ def build_share_kit(
             "the server's public address before sharing the web and webhook links."
         )
     notes.extend(_round_notes(consultation))
+    # Without a catalog, translate() falls back to English; saying so keeps an organiser from
+    # sending an English text as if it were French.
+    untranslated = [
+        lang
+        for lang in consultation.languages
+        if lang.split("-")[0] != "en" and translate(lang, INVITATION_OPENING) == INVITATION_OPENING
+    ]
+    if untranslated:
+        notes.append(
+            f"Invitations in {', '.join(untranslated)} are in English for now: there is no "
+            "translation of their text yet."
+        )
 
     kit_links = tuple(links)
     invitations = tuple(
@@ -249,7 +266,7 @@ def _invitation(
 
     code = consultation.code
     lines = [
-        t("You are invited to take part in the consultation “{title}”.", title=consultation.title),
+        t(INVITATION_OPENING, title=consultation.title),
         t("Join code: {code}", code=code),
         "",
     ]

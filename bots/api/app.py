@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from bots.api.middleware import RequestContext
-from bots.api.routes import health, people, recommendations
+from bots.api.routes import health, people, recommendations, rounds, slack, telegram, webhook
 from bots.bootstrap import start
+from bots.delivery import default_limiters, dispatcher_for, open_senders
+from bots.worker import run_worker
 from core.config import Settings
 from core.db import Database
 
 
-def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    """Build the app; it opens the configured database unless one is given."""
+def create_app(
+    settings: Settings, database: Database | None = None, *, worker: bool = False
+) -> FastAPI:
+    """Build the app; it opens the configured database unless one is given.
+
+    With worker, the same process also runs the scheduler and the outbox dispatcher.
+    """
     owned = database is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.database = database if database is not None else start(settings)
+        # Channels register how to close the platform clients they open lazily.
+        app.state.closers = []
+        # One set of send-rate buckets per process, shared by every way this process sends.
+        app.state.limiters = default_limiters()
+        stop = asyncio.Event()
+        background: asyncio.Task[None] | None = None
+        if worker:
+            senders = await open_senders(settings)
+            app.state.closers.append(senders.close)
+            dispatcher = dispatcher_for(app.state.database, senders, app.state.limiters)
+            background = asyncio.create_task(run_worker(app.state.database, dispatcher, stop))
         try:
             yield
         finally:
+            stop.set()
+            if background is not None:
+                with contextlib.suppress(Exception):
+                    await background
+            for close in reversed(app.state.closers):
+                await close()
             if owned:
                 app.state.database.dispose()
 
@@ -38,4 +64,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(recommendations.router)
     app.include_router(people.router)
+    app.include_router(rounds.router)
+    for channel in (telegram, slack, webhook):
+        channel.install(app)
     return app

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from bots.cli import (
     audit,
+    bot,
     chat,
     clusters,
     config,
     db,
     demo,
     organisations,
+    outbox,
     recommendations,
     rounds,
     serve,
@@ -37,12 +39,15 @@ for sub, name in [
     (audit.audit_app, "audit"),
     (surveys.survey_app, "survey"),
     (rounds.round_app, "rounds"),
+    (outbox.outbox_app, "outbox"),
+    (bot.bot_app, "bot"),
 ]:
     app.add_typer(sub, name=name)
 
 app.command("answers")(chat.answers_list)
 app.command("chat")(chat.chat)
 app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
 
 
 def main() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from bots.cli.common import CLI_ACTOR, JsonFlag, err, make_app, open_database, print_json, table
-from core import people
+from core import invitees, people
 from core.vocabulary import OrganisationType, Role
 
 org_app = make_app("Organisations: government entities, NHRIs, civil society, academia, UN.")
@@ -107,3 +108,45 @@ def part_list(
     else:
         columns = ["id", "pseudonym", "role", "organisation", "language"]
         table(columns + (["name"] if show_names else []), [list(r.values()) for r in rows])
+
+
+@part_app.command("import")
+def part_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV file (UTF-8, comma or semicolon) with the columns name, organisation, "
+            "role, language and optionally slack, telegram and webhook."
+        ),
+    ],
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Add the good rows even if some are bad.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add invited participants, with their contact handles, from a CSV file."""
+    with open_database() as (settings, database):
+        summary = invitees.import_invitees(
+            database,
+            file,
+            pseudonym_key=settings.require_pseudonym_key(),
+            skip_invalid=skip_invalid,
+            actor=CLI_ACTOR,
+            max_bytes=settings.import_max_bytes,
+        )
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        err.print(
+            f"{file}: added {summary.added}, duplicates {summary.duplicates}, "
+            f"rejected {len(summary.rejected)}."
+        )
+        for problem in summary.rejected:
+            err.print(f"  {file}, line {problem.line}: {problem.reason}")
+        if not summary.committed:
+            err.print(
+                "Nobody was added. Fix the rows above, or pass --skip-invalid to add the "
+                "good rows only."
+            )
+    if not summary.committed:
+        raise typer.Exit(1)

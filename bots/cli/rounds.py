@@ -1,8 +1,9 @@
-"""`consulta rounds`: create, open, close, list and show consultation rounds."""
+"""`consulta rounds`: create, open, close, list, show and share consultation rounds."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,12 +19,12 @@ from bots.cli.common import (
     print_json,
     table,
 )
-from core import rounds
+from core import rounds, share
 from core.errors import ConsultaError
 from core.models import Disclosure
 from core.vocabulary import Role
 
-round_app = make_app("Consultation rounds: create, open, close, list and show.")
+round_app = make_app("Consultation rounds: create, open, close, list, show and share.")
 
 
 def _moment(value: str | None, name: str) -> datetime | None:
@@ -176,3 +177,74 @@ def round_show(
         return
     for key, value in data.items():
         out.print(f"{key}: {value}")
+
+
+def _write_share_files(kit: share.ShareKit, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for link in kit.links:
+        if link.qr_target is None:
+            continue
+        stem = folder / f"{kit.code}-{link.channel.value}"
+        png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+        png.write_bytes(share.qr_png(link.qr_target))
+        svg.write_text(share.qr_svg(link.qr_target), encoding="utf-8")
+        written += [png, svg]
+    for invitation in kit.invitations:
+        path = folder / f"{kit.code}-invitation-{invitation.language}.txt"
+        path.write_text(invitation.text + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+@round_app.command("share")
+def round_share(
+    code: Annotated[str, typer.Argument(help="The round's code.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            file_okay=False,
+            help="Also write QR codes (PNG and SVG) and invitation texts to this folder.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Links, QR codes and invitation texts for spreading a round's join code."""
+    with open_database() as (settings, database), database.unit_of_work() as s:
+        kit = share.build_share_kit(rounds.find_round(s, code), settings)
+    try:
+        written = _write_share_files(kit, out_dir) if out_dir is not None else []
+    except OSError as failure:
+        raise ConsultaError(f"could not write to {out_dir}: {failure.strerror}") from None
+    if as_json:
+        data = kit.as_data()
+        if out_dir is not None:
+            data["files"] = [str(path) for path in written]
+        print_json(data)
+    else:
+        _print_kit(kit)
+    if written:
+        err.print(f"Wrote {len(written)} files to {out_dir}:")
+        for path in written:
+            err.print(f"  {path.name}")
+
+
+def _print_kit(kit: share.ShareKit) -> None:
+    out.print(f"Round {kit.code}: {kit.title} ({kit.status.value})")
+    out.print("")
+    for link in kit.links:
+        state = "" if link.ready else " (not in invitations)"
+        out.print(f"{link.channel.value}{state}: {link.url_or_instruction}")
+        if link.text_to_send:
+            out.print(f"  text to send: {link.text_to_send}")
+        if link.operator_url:
+            out.print(f"  gateway inbound URL: {link.operator_url}")
+    if kit.notes:
+        out.print("")
+        for note in kit.notes:
+            out.print(f"Note: {note}")
+    for invitation in kit.invitations:
+        out.print("")
+        out.print(f"--- invitation ({invitation.language}) ---")
+        out.print(invitation.text)

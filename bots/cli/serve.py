@@ -1,26 +1,60 @@
-"""`consulta serve`: the web server."""
+"""`consulta serve` and `consulta worker`: the web server, the scheduler and the dispatcher."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from typing import Annotated
 
 import typer
 
-from bots.bootstrap import load_settings
+from bots.bootstrap import load_settings, start
 from bots.cli.common import err
 
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    worker: Annotated[
+        bool, typer.Option(help="Also run the scheduler and the dispatcher in this process.")
+    ] = True,
 ) -> None:
-    """Run the web server: health checks, the REST API and its documentation."""
+    """Run the web server (health checks, REST API, channels) and, by default, the worker."""
     import uvicorn
 
     from bots.api.app import create_app
 
     settings = load_settings()
     host, port = host or settings.host, port or settings.port
-    application = create_app(settings)
-    err.print(f"Consulta is serving on http://{host}:{port} (API docs at /docs).")
+    application = create_app(settings, worker=worker)
+    err.print(
+        f"Consulta is serving on http://{host}:{port} (API docs at /docs)"
+        + (", with the scheduler and dispatcher." if worker else "; run `consulta worker` too.")
+    )
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+
+
+def worker() -> None:
+    """Run the scheduler and the dispatcher without the web server."""
+    from bots.delivery import default_limiters, dispatcher_for, open_senders
+    from bots.worker import run_worker
+
+    settings = load_settings()
+    database = start(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        senders = await open_senders(settings)
+        try:
+            dispatcher = dispatcher_for(database, senders, default_limiters())
+            platforms = ", ".join(sorted(p.value for p in senders.senders)) or "no platform"
+            err.print(f"Consulta worker running: schedule, and sending to {platforms}.")
+            await run_worker(database, dispatcher, stop)
+        finally:
+            await senders.close()
+            database.dispose()
+
+    asyncio.run(main())

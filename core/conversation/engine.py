@@ -81,6 +81,8 @@ class EngineContext:
 
 def handle(session: Session, event: InboundEvent, context: EngineContext) -> list[OutboundMessage]:
     """Process one inbound event and return the replies, in the caller's transaction."""
+    if event.delivery_id and _seen_before(session, event):
+        return []
     if not event.is_private:
         # Answers are personal: nothing said in a group is stored.
         language = event.language_hint or "en"
@@ -92,8 +94,6 @@ def handle(session: Session, event: InboundEvent, context: EngineContext) -> lis
                 language=language,
             )
         ]
-    if event.delivery_id and _seen_before(session, event):
-        return []
     participant, _ = participant_for_identity(
         session,
         pseudonym_key=context.pseudonym_key,

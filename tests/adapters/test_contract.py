@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters import terminal, webhook
+from adapters import slack, telegram, terminal, webhook
 from adapters.contract import Limits, numbered_text, split_text
 from core.messages import Expect, Option, OutboundMessage
 
@@ -38,9 +38,39 @@ def _webhook(message: OutboundMessage) -> Rendered:
     return Rendered([data["text"]], [(o["label"], o["id"]) for o in data["options"]])
 
 
+def _telegram(message: OutboundMessage) -> Rendered:
+    texts, buttons = [], []
+    for kwargs in telegram.render(message):
+        texts.append(kwargs["text"])
+        markup = kwargs.get("reply_markup")
+        for row in markup.inline_keyboard if markup else ():
+            buttons.extend((b.text, b.callback_data) for b in row)
+    return Rendered(texts, buttons)
+
+
+def _slack(message: OutboundMessage) -> Rendered:
+    texts, buttons = [], []
+    for post in slack.render(message):
+        # post["text"] is the notification fallback (up to 40,000 characters); people read
+        # the blocks.
+        for block in post.get("blocks", []):
+            if block["type"] == "section":
+                texts.append(block["text"]["text"])
+            if block["type"] == "context":
+                texts.extend(e["text"] for e in block["elements"])
+            for element in block.get("elements", []):
+                if element["type"] == "button":
+                    buttons.append((element["text"]["text"], element["value"]))
+                for option in element.get("options", []):
+                    buttons.append((option["text"]["text"], option["value"]))
+    return Rendered(texts, buttons)
+
+
 ADAPTERS = [
     Adapter("terminal", terminal.LIMITS, _terminal),
     Adapter("webhook", webhook.LIMITS, _webhook),
+    Adapter("telegram", telegram.LIMITS, _telegram),
+    Adapter("slack", slack.LIMITS, _slack),
 ]
 
 
