@@ -135,6 +135,8 @@ class _Person:
     """What the bot remembers about one Slack user between payloads, in memory only."""
 
     language: object = _UNKNOWN
+    # The zone of the Slack profile, which sets the participant's quiet hours.
+    timezone: str | None = None
     pointed_at: float | None = None
     asking: asyncio.Lock = field(default_factory=asyncio.Lock)
     posting: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -178,8 +180,9 @@ class _Bot:
                     # Not remembered, so the next payload asks again.
                     log.warning("users.info failed: %s", _code(error))
                     return None
-                locale = (found.get("user") or {}).get("locale")
-                person.language = slack.language_from_locale(locale)
+                profile = found.get("user") or {}
+                person.language = slack.language_from_locale(profile.get("locale"))
+                person.timezone = profile.get("tz") or None
         language = person.language
         return language if isinstance(language, str) else None
 
@@ -193,7 +196,10 @@ class _Bot:
         language = await self.language(user)
         queued: list[int] = []
         try:
-            *ticks, last = [replace(event, language_hint=language) for event in events]
+            zone = self.person(user).timezone
+            *ticks, last = [
+                replace(event, language_hint=language, timezone_hint=zone) for event in events
+            ]
             # Of a Done press's presses, only the last one's replies matter (see
             # adapters.slack); the others' are not kept.
             for event in ticks:

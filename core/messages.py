@@ -43,6 +43,8 @@ class InboundEvent:
     is_private: bool = True
     # An edit of an earlier message (message_id names it): it may change the answer it gave.
     edited: bool = False
+    # The platform's own idea of the person's time zone (Slack's profile), if it has one.
+    timezone_hint: str | None = None
 
 
 @dataclass(frozen=True)

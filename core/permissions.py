@@ -14,6 +14,7 @@ class Permission(StrEnum):
     READ_RECOMMENDATIONS = "recommendations:read"
     READ_ORGANISATIONS = "organisations:read"
     READ_PARTICIPANTS = "participants:read"
+    READ_OUTBOX = "outbox:read"
 
 
 # One table, read in one place. Recommendations and organisations are public knowledge to

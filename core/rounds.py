@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +26,7 @@ from core.models import (
 from core.people import find_organisation
 from core.recommendations import RecommendationFilter, search
 from core.survey_store import find_survey
-from core.vocabulary import Role
+from core.vocabulary import Platform, Role
 
 # No 0/O or 1/I: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -97,6 +97,20 @@ class RoundPlan:
     default_disclosure: Disclosure = Disclosure.ANONYMOUS
     allow_disclosure_choice: bool = True
     min_cell_size: int = 5
+    reminder_every_hours: int = 72
+    max_reminders: int = 2
+    quiet_hours: tuple[int, int] = (21, 8)
+    closing_notice_hours: int = 48
+    digest: Digest | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Where and how often a summary of response counts is posted."""
+
+    platform: Platform
+    chat: str
+    every: str  # daily or weekly
 
 
 def _new_code(session: Session) -> str:
@@ -130,6 +144,14 @@ def _check(plan: RoundPlan) -> None:
         )
     if plan.min_cell_size < 1:
         raise InvalidInput("the smallest cell size must be at least 1")
+    if plan.reminder_every_hours < 1 or plan.max_reminders < 0:
+        raise InvalidInput("reminders need a cadence of at least 1 hour and a count of 0 or more")
+    if not all(0 <= hour <= 23 for hour in plan.quiet_hours):
+        raise InvalidInput("quiet hours are whole hours from 0 to 23, such as 21-8")
+    if plan.closing_notice_hours < 0:
+        raise InvalidInput("the closing notice is a number of hours of 0 or more")
+    if plan.digest is not None:
+        check_digest(plan.digest)
     if plan.audience.invited_only and not (
         plan.audience.roles or plan.audience.organisations or plan.audience.languages
     ):
@@ -138,6 +160,37 @@ def _check(plan: RoundPlan) -> None:
         )
     if plan.code is not None and not (4 <= len(plan.code) <= 20 and plan.code.isalnum()):
         raise InvalidInput(f"the join code {plan.code!r} must be 4 to 20 letters or digits")
+
+
+def check_digest(digest: Digest) -> None:
+    """Refuse a digest that could not be posted."""
+    if digest.every not in ("daily", "weekly"):
+        raise InvalidInput(f"a digest is daily or weekly, not {digest.every!r}")
+    if digest.platform not in (Platform.SLACK, Platform.TELEGRAM):
+        raise InvalidInput("digests are posted to a Slack channel or a Telegram group")
+    if not digest.chat.strip():
+        raise InvalidInput("give the Slack channel id or Telegram group id for the digest")
+
+
+def set_digest(
+    session: Session, code: str, digest: Digest | None, *, actor: str = audit.SYSTEM
+) -> Round:
+    """Post a round's counts to a chat daily or weekly, or stop (None)."""
+    consultation = find_round(session, code)
+    if digest is not None:
+        check_digest(digest)
+    consultation.digest_platform = digest.platform if digest else None
+    consultation.digest_chat = digest.chat.strip() if digest else None
+    consultation.digest_every = digest.every if digest else None
+    audit.record(
+        session,
+        actor=actor,
+        action="round.digest_set",
+        subject_type="round",
+        subject_id=consultation.code,
+        details={"every": digest.every if digest else None},
+    )
+    return consultation
 
 
 def _scope_recommendations(session: Session, scope: Scope) -> list[Recommendation]:
@@ -182,8 +235,9 @@ def create_round(session: Session, plan: RoundPlan, *, actor: str = audit.SYSTEM
         title=plan.title.strip(),
         description=plan.description,
         status=RoundStatus.DRAFT,
-        opens_at=plan.opens_at,
-        closes_at=plan.closes_at,
+        # Stored, and shown back, in UTC; the round's zone is for reading them.
+        opens_at=plan.opens_at.astimezone(UTC) if plan.opens_at else None,
+        closes_at=plan.closes_at.astimezone(UTC) if plan.closes_at else None,
         timezone=plan.timezone,
         default_language=plan.default_language,
         languages=list(plan.languages),
@@ -193,6 +247,14 @@ def create_round(session: Session, plan: RoundPlan, *, actor: str = audit.SYSTEM
         audience=plan.audience.as_data(organisation_ids),
         default_disclosure=plan.default_disclosure,
         allow_disclosure_choice=plan.allow_disclosure_choice,
+        reminder_every_hours=plan.reminder_every_hours,
+        max_reminders=plan.max_reminders,
+        quiet_hours_start=plan.quiet_hours[0],
+        quiet_hours_end=plan.quiet_hours[1],
+        closing_notice_hours=plan.closing_notice_hours,
+        digest_platform=plan.digest.platform if plan.digest else None,
+        digest_chat=plan.digest.chat if plan.digest else None,
+        digest_every=plan.digest.every if plan.digest else None,
     )
     consultation.recommendations.extend(_scope_recommendations(session, plan.scope))
     session.add(consultation)
@@ -312,4 +374,32 @@ def describe(consultation: Round, now: datetime | None = None) -> dict[str, Any]
         "default_disclosure": consultation.default_disclosure.value,
         "allow_disclosure_choice": consultation.allow_disclosure_choice,
         "min_cell_size": consultation.min_cell_size,
+        "opens_local": _local(consultation.opens_at, consultation.timezone),
+        "closes_local": _local(consultation.closes_at, consultation.timezone),
+        "reminders": {
+            "every_hours": consultation.reminder_every_hours,
+            "at_most": consultation.max_reminders,
+            "quiet_hours": f"{consultation.quiet_hours_start:02d}:00-"
+            f"{consultation.quiet_hours_end:02d}:00 participant's time",
+            "closing_notice_hours": consultation.closing_notice_hours,
+        },
+        "digest": None
+        if consultation.digest_every is None
+        else {
+            "platform": consultation.digest_platform.value
+            if consultation.digest_platform
+            else None,
+            "chat": consultation.digest_chat,
+            "every": consultation.digest_every,
+        },
     }
+
+
+def _local(moment: datetime | None, zone: str) -> str | None:
+    """A stored UTC time as the round's organisers read it, in the round's zone."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -10,7 +10,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from bots.api.middleware import RequestContext
-from bots.api.routes import health, people, recommendations, rounds, slack, telegram, webhook
+from bots.api.routes import (
+    health,
+    outbox,
+    people,
+    recommendations,
+    rounds,
+    slack,
+    telegram,
+    webhook,
+)
 from bots.bootstrap import start
 from bots.delivery import default_limiters, dispatcher_for, open_senders
 from bots.worker import run_worker
@@ -65,6 +74,7 @@ def create_app(
     app.include_router(recommendations.router)
     app.include_router(people.router)
     app.include_router(rounds.router)
+    app.include_router(outbox.router)
     for channel in (telegram, slack, webhook):
         channel.install(app)
     return app

@@ -22,7 +22,7 @@ from bots.cli.common import (
 from core import rounds, share
 from core.errors import ConsultaError
 from core.models import Disclosure
-from core.vocabulary import Role
+from core.vocabulary import Platform, Role
 
 round_app = make_app("Consultation rounds: create, open, close, list, show and share.")
 
@@ -72,6 +72,20 @@ def round_create(
         bool, typer.Option(help="Let participants choose the disclosure of written answers.")
     ] = True,
     min_cell_size: Annotated[int, typer.Option(help="Smallest count shown in results.")] = 5,
+    remind_every: Annotated[
+        int, typer.Option(help="Hours between reminders to those who have not finished.")
+    ] = 72,
+    max_reminders: Annotated[int, typer.Option(help="At most this many reminders.")] = 2,
+    quiet_hours: Annotated[
+        str, typer.Option(help="Hours when nothing is sent, in each participant's time: 21-8.")
+    ] = "21-8",
+    closing_notice: Annotated[
+        int, typer.Option(help="Hours before closing to send a 'closing soon' notice.")
+    ] = 48,
+    digest: Annotated[
+        str | None,
+        typer.Option(help="Post counts to a chat: slack:CHANNEL:daily or telegram:GROUP:weekly."),
+    ] = None,
     description: Annotated[str, typer.Option(help="A longer description.")] = "",
     as_json: JsonFlag = False,
 ) -> None:
@@ -103,6 +117,11 @@ def round_create(
         default_disclosure=disclosure,
         allow_disclosure_choice=disclosure_choice,
         min_cell_size=min_cell_size,
+        reminder_every_hours=remind_every,
+        max_reminders=max_reminders,
+        quiet_hours=_hours(quiet_hours),
+        closing_notice_hours=closing_notice,
+        digest=_digest(digest),
     )
     with open_database() as (_, database), database.unit_of_work() as s:
         data = rounds.describe(rounds.create_round(s, plan, actor=CLI_ACTOR))
@@ -248,3 +267,35 @@ def _print_kit(kit: share.ShareKit) -> None:
         out.print("")
         out.print(f"--- invitation ({invitation.language}) ---")
         out.print(invitation.text)
+
+
+def _hours(text: str) -> tuple[int, int]:
+    start, _, end = text.partition("-")
+    if not (start.strip().isdigit() and end.strip().isdigit()):
+        raise ConsultaError(f"--quiet-hours {text!r} is not two hours such as 21-8")
+    return int(start), int(end)
+
+
+def _digest(text: str | None) -> rounds.Digest | None:
+    if text is None or text.strip().lower() == "off":
+        return None
+    parts = text.split(":")
+    if len(parts) != 3 or parts[0] not in ("slack", "telegram"):
+        raise ConsultaError(
+            f"--digest {text!r} is not slack:CHANNEL:daily or telegram:GROUP:weekly"
+        )
+    return rounds.Digest(Platform(parts[0]), parts[1], parts[2])
+
+
+@round_app.command("digest")
+def round_digest(
+    code: Annotated[str, typer.Argument(help="The round's code.")],
+    target: Annotated[
+        str, typer.Argument(help="slack:CHANNEL:daily, telegram:GROUP:weekly, or off.")
+    ],
+) -> None:
+    """Post the round's response counts to a Slack channel or Telegram group, or stop."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        consultation = rounds.set_digest(s, code, _digest(target), actor=CLI_ACTOR)
+        every = consultation.digest_every
+    err.print(f"Digest: {every or 'off'}.")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -104,6 +105,9 @@ def handle(session: Session, event: InboundEvent, context: EngineContext) -> lis
     if participant.opted_out_at is not None:
         # Writing again is how someone who opted out comes back.
         participant.opted_out_at = None
+    # The platform's profile zone (Slack) is the most reliable; `timezone` sets it elsewhere.
+    if event.timezone_hint and _valid_zone(event.timezone_hint):
+        participant.timezone = event.timezone_hint
     # Someone who writes to the bot has evidently unblocked it.
     set_reachable(session, platform=event.platform, external_id=event.sender_id, reachable=True)
     turn = _Turn(session, event, participant, context.now or utcnow())
@@ -122,6 +126,25 @@ def _seen_before(session: Session, event: InboundEvent) -> bool:
         # A concurrent worker took the same delivery first.
         return True
     return False
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _zone_named(typed: str) -> str | None:
+    """The IANA zone a person typed, whatever its case (europe/paris works)."""
+    wanted = typed.strip().casefold()
+    if not wanted:
+        return None
+    for name in available_timezones():
+        if name.casefold() == wanted:
+            return name
+    return None
 
 
 def _supported(language: str | None) -> str | None:
@@ -324,10 +347,18 @@ class _Turn:
             Command.OPTOUT: lambda _: self.optout(),
             Command.LANGUAGE: self.change_language,
             Command.LINK: self.link,
+            Command.TIMEZONE: self.set_timezone,
         }
         if (
             command
-            not in (Command.JOIN, Command.HELP, Command.OPTOUT, Command.LANGUAGE, Command.LINK)
+            not in (
+                Command.JOIN,
+                Command.HELP,
+                Command.OPTOUT,
+                Command.LANGUAGE,
+                Command.LINK,
+                Command.TIMEZONE,
+            )
             and self.conversation is None
         ):
             self.say(
@@ -354,7 +385,7 @@ class _Turn:
             (Command.OPTOUT, "{word}: receive no more messages until you write again"),
             (Command.LANGUAGE, "{word} CODE: change language (en, fr, es, ar, ru, zh)"),
             (Command.LINK, "{word}: get a code to continue in another app, then {word} CODE there"),
-            (Command.LINK, "{word}: get a code to continue in another app; {word} CODE there"),
+            (Command.TIMEZONE, "{word} ZONE: set your time zone, for example Africa/Nairobi"),
         ):
             word = command_word(command, self.language)
             if word != command.value:
@@ -424,6 +455,21 @@ class _Turn:
             existing.status = ConversationStatus.ACTIVE
             self.say(self.t("Welcome back. Let's carry on where you left off."))
             self.ask(self._cursor_step() or self.next_step(), fresh=True)
+
+    def set_timezone(self, argument: str) -> None:
+        # Time zone names are case-sensitive; the folded command argument is not.
+        typed = (self.event.text or "").strip().split()
+        zone = _zone_named(typed[-1] if len(typed) > 1 else argument)
+        if zone is None:
+            self.say(
+                self.t(
+                    "Please give a time zone such as Europe/Paris or Africa/Nairobi; "
+                    "reminders then never come at night where you are."
+                )
+            )
+            return
+        self.participant.timezone = zone
+        self.say(self.t("Your time zone is now {zone}.", zone=zone))
 
     def link(self, argument: str) -> None:
         if not argument:

@@ -22,6 +22,7 @@ class Command(StrEnum):
     OPTOUT = "optout"
     LANGUAGE = "language"
     LINK = "link"
+    TIMEZONE = "timezone"
 
 
 # English words work everywhere; each language adds its own. Keys are folded (see fold()).
@@ -40,6 +41,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.OPTOUT: ("optout", "opt-out", "unsubscribe"),
         Command.LANGUAGE: ("language",),
         Command.LINK: ("link",),
+        Command.TIMEZONE: ("timezone", "tz"),
     },
     "fr": {
         Command.JOIN: ("rejoindre",),
@@ -55,6 +57,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.OPTOUT: ("desinscrire", "desabonner"),
         Command.LANGUAGE: ("langue",),
         Command.LINK: ("lier",),
+        Command.TIMEZONE: ("fuseau",),
     },
     "es": {
         Command.JOIN: ("unirse",),
@@ -70,6 +73,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.OPTOUT: ("baja", "darse-de-baja"),
         Command.LANGUAGE: ("idioma",),
         Command.LINK: ("vincular",),
+        Command.TIMEZONE: ("zona",),
     },
     "ar": {
         Command.JOIN: ("انضمام",),
@@ -85,6 +89,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.OPTOUT: ("الغاء-الاشتراك",),
         Command.LANGUAGE: ("اللغة",),
         Command.LINK: ("ربط",),
+        Command.TIMEZONE: ("المنطقة-الزمنية",),
     },
     "ru": {
         Command.JOIN: ("присоединиться",),
@@ -100,6 +105,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.OPTOUT: ("отписаться",),
         Command.LANGUAGE: ("язык",),
         Command.LINK: ("связать",),
+        Command.TIMEZONE: ("часовой-пояс",),
     },
     "zh": {
         Command.JOIN: ("加入",),
@@ -115,6 +121,7 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.OPTOUT: ("退订",),
         Command.LANGUAGE: ("语言",),
         Command.LINK: ("关联",),
+        Command.TIMEZONE: ("时区",),
     },
 }
 
@@ -222,7 +229,14 @@ _COMMANDS = _index()
 # Only these take a word after them; any other command must be the whole message, so that a
 # free-text answer such as "stop the evictions" is never mistaken for `stop`.
 TAKES_ARGUMENT = frozenset(
-    {Command.JOIN, Command.CHANGE, Command.WITHDRAW, Command.LANGUAGE, Command.LINK}
+    {
+        Command.JOIN,
+        Command.CHANGE,
+        Command.WITHDRAW,
+        Command.LANGUAGE,
+        Command.LINK,
+        Command.TIMEZONE,
+    }
 )
 
 

@@ -8,11 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bots.api.app import create_app
+from core import outbox as outbox_store
 from core import people, tokens
 from core.config import Settings
 from core.db import Database
 from core.demo import load_demo
-from core.vocabulary import Role
+from core.messages import OutboundMessage
+from core.models import OutboxStatus
+from core.vocabulary import Platform, Role
 from tests.conftest import PSEUDONYM_KEY
 
 
@@ -164,3 +167,21 @@ def test_request_id_is_returned_and_logged_without_the_token(client, organiser, 
     assert record.getMessage() == "GET /api/v1/recommendations 200"
     token = organiser["Authorization"].split()[1]
     assert all(token not in r.getMessage() for r in caplog.records)
+
+
+def test_the_outbox_report_is_for_organisers_and_names_no_one(client, demo_database, organiser):
+    with demo_database.unit_of_work() as session:
+        row = outbox_store.enqueue_to(
+            session, Platform.TELEGRAM, "123456789", OutboundMessage("A private reminder")
+        )
+        row.status, row.attempts, row.last_error = OutboxStatus.DEAD, 8, "HTTP 502"
+    report = client.get("/api/v1/outbox", headers=organiser)
+    assert report.status_code == 200
+    body = report.json()
+    assert {"platform": "telegram", "status": "dead", "count": 1, "uncertain_sends": 0} in body[
+        "counts"
+    ]
+    assert body["dead_letters"][0]["last_error"] == "HTTP 502"
+    assert "123456789" not in report.text and "private reminder" not in report.text
+    observer = {"Authorization": f"Bearer {_token(demo_database, Role.OBSERVER)}"}
+    assert client.get("/api/v1/outbox", headers=observer).status_code == 403

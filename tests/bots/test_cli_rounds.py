@@ -203,3 +203,58 @@ def test_an_xlsform_in_two_languages_imports_and_runs(consulta):
     answers = json.loads(consulta("answers", "--round", "XLS001", "--json").stdout)
     assert answers[0]["question"] == "knows" and answers[0]["value"] == "no"
     assert answers[0]["language"] == "fr"
+
+
+def test_a_rounds_schedule_and_digest_are_set_from_the_command_line(consulta):
+    consulta("survey", "import", "upr-midterm-cso")
+    created = json.loads(
+        consulta(
+            "rounds",
+            "create",
+            "--title",
+            "Scheduled",
+            "--survey",
+            "upr-midterm-cso",
+            "--country",
+            "Valdoria",
+            "--code",
+            "SCHED9",
+            "--timezone",
+            "Africa/Nairobi",
+            "--opens",
+            "2027-03-01T09:00+03:00",
+            "--closes",
+            "2027-03-31T18:00+03:00",
+            "--remind-every",
+            "48",
+            "--max-reminders",
+            "3",
+            "--quiet-hours",
+            "22-7",
+            "--digest",
+            "slack:C0DIGEST:weekly",
+            "--json",
+        ).stdout
+    )
+    assert created["opens_at"] == "2027-03-01T06:00:00+00:00"  # stored in UTC
+    assert created["opens_local"] == "2027-03-01 09:00 Africa/Nairobi"
+    assert created["reminders"]["every_hours"] == 48 and created["reminders"]["at_most"] == 3
+    assert created["reminders"]["quiet_hours"].startswith("22:00-07:00")
+    assert created["digest"] == {"platform": "slack", "chat": "C0DIGEST", "every": "weekly"}
+    assert consulta("rounds", "digest", "SCHED9", "off").exit_code == 0
+    assert json.loads(consulta("rounds", "show", "SCHED9", "--json").stdout)["digest"] is None
+    bad = consulta("rounds", "digest", "SCHED9", "email:someone:daily")
+    assert bad.exit_code == 1 and "not slack:CHANNEL:daily" in bad.stderr
+    hours = consulta(
+        "rounds",
+        "create",
+        "--title",
+        "X",
+        "--survey",
+        "upr-midterm-cso",
+        "--country",
+        "Valdoria",
+        "--quiet-hours",
+        "25-8",
+    )
+    assert hours.exit_code == 1 and "0 to 23" in hours.stderr

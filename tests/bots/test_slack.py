@@ -552,3 +552,12 @@ def test_logs_hold_no_user_id_token_or_answer(consultation, fake, caplog):
     assert "refused a Slack request" in logged, "the checks below would prove nothing"
     for secret in (PERSON, DM, BOT_TOKEN, SIGNING_SECRET, private, "Rue Haute"):
         assert secret not in logged
+
+
+def test_the_slack_profile_time_zone_becomes_the_participants(consultation, fake):
+    with serving(consultation, fake) as slack:
+        slack.write(PERSON, "help")
+        slack.reply(PERSON, "What you can send")
+    with consultation.unit_of_work() as session:
+        identity = session.scalars(select(PlatformIdentity)).one()
+        assert identity.participant.timezone == "Europe/London"

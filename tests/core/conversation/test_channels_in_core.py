@@ -83,3 +83,17 @@ def test_blocking_marks_the_identity_unreachable_until_they_write_again(consulta
     person.send("help")
     with consultation.unit_of_work() as session:
         assert session.scalars(select(PlatformIdentity)).one().reachable is True
+
+
+def test_timezone_sets_where_quiet_hours_are_reckoned(consultation):
+    person = Participant(consultation, PSEUDONYM_KEY, sender="tz-1", now=NOW)
+    assert "Your time zone is now Africa/Nairobi" in person.send("timezone africa/nairobi")
+    assert "Please give a time zone" in person.send("timezone Atlantis/Capital")
+    hinted = InboundEvent(Platform.SLACK, "U777", text="help", timezone_hint="Asia/Kolkata")
+    with consultation.unit_of_work() as session:
+        handle(session, hinted, EngineContext(PSEUDONYM_KEY, NOW))
+    with consultation.unit_of_work() as session:
+        zones = {
+            i.external_id: i.participant.timezone for i in session.scalars(select(PlatformIdentity))
+        }
+    assert zones == {"tz-1": "Africa/Nairobi", "U777": "Asia/Kolkata"}
