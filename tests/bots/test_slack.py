@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,7 +29,6 @@ from core.models import (
     OutboxMessage,
     OutboxStatus,
     PlatformIdentity,
-    Round,
     utcnow,
 )
 from core.outbox import Outcome
@@ -59,15 +57,6 @@ from tests.fakes.slack_api import (
 
 PERSON = "U0PERSON1"
 DM = dm_of(PERSON)
-
-
-def open_round_now(database: Database, code: str = "TEST01") -> None:
-    """The conversation tests' round, with its window moved around the real present."""
-    open_round(database, code=code)
-    with database.unit_of_work() as session:
-        consultation = session.scalars(select(Round).where(Round.code == code)).one()
-        consultation.opens_at = utcnow() - timedelta(days=1)
-        consultation.closes_at = utcnow() + timedelta(days=30)
 
 
 def slack_settings(database: Database, fake: FakeSlack, **changes: object) -> Settings:
@@ -100,7 +89,7 @@ def fake() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def consultation(database: Database) -> Database:
-    open_round_now(database)
+    open_round(database, now=utcnow())
     return database
 
 

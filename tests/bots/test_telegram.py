@@ -15,9 +15,18 @@ from bots.api.app import create_app
 from bots.telegram_bot import ALLOWED_UPDATES, QUIET_LOGGERS, register_webhook
 from core.config import ConfigError
 from core.db import Database
-from core.models import Answer, Delivery, OutboxMessage, OutboxStatus, Participant, PlatformIdentity
+from core.models import (
+    Answer,
+    Delivery,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    PlatformIdentity,
+    utcnow,
+)
 from core.outbox import from_payload
 from core.vocabulary import Platform
+from tests.core.conversation.conftest import open_round
 from tests.fakes.telegram_api import (
     SECRET_HEADER,
     TOKEN,
@@ -26,7 +35,6 @@ from tests.fakes.telegram_api import (
     TelegramChat,
     TelegramUser,
     group_message,
-    open_round_now,
     telegram_settings,
 )
 
@@ -41,7 +49,7 @@ def fake() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def consultation(database: Database) -> Database:
-    open_round_now(database)
+    open_round(database, now=utcnow())
     return database
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import rounds
-from core.models import Answer, Conversation, ConversationStatus
-from tests.bots.test_slack import PERSON, open_round_now, serving
+from core.models import Answer, Conversation, ConversationStatus, utcnow
+from tests.bots.test_slack import PERSON, serving
+from tests.core.conversation.conftest import open_round
 from tests.fakes.slack_api import FakeSlack, SlackUser, block_problems, controls, dm_of
 
 
 def test_a_participant_answers_a_round_from_the_slash_command_to_the_summary(database):
-    open_round_now(database)
+    open_round(database, now=utcnow())
     with database.unit_of_work() as session:
         first, *_, fifth = [r.id for r in rounds.find_round(session, "TEST01").recommendations]
     fake = FakeSlack(users={PERSON: SlackUser(locale="en-GB")})

@@ -14,14 +14,14 @@ from bots.api.app import create_app
 from bots.telegram_bot import ALLOWED_UPDATES, build_application
 from core.config import Settings
 from core.db import Database
-from core.models import Answer, Conversation, ConversationStatus
+from core.models import Answer, Conversation, ConversationStatus, utcnow
 from core.vocabulary import Platform
+from tests.core.conversation.conftest import open_round
 from tests.core.conversation.test_dialogues import recommendation_ids, stored
 from tests.fakes.telegram_api import (
     FakeTelegram,
     TelegramChat,
     TelegramUser,
-    open_round_now,
     telegram_settings,
 )
 
@@ -36,7 +36,7 @@ def fake() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def consultation(database: Database) -> Database:
-    open_round_now(database)
+    open_round(database, now=utcnow())
     return database
 
 

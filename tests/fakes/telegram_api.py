@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -21,12 +20,9 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from core import rounds
 from core.config import Settings
 from core.db import Database
-from core.models import utcnow
 from tests.conftest import PSEUDONYM_KEY
-from tests.core.conversation.conftest import open_round
 
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw8"
 BOT_USER = {
@@ -530,15 +526,3 @@ class TelegramChat:
             for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
             for button in row
         ]
-
-
-def open_round_now(database: Database, code: str = "TEST01") -> None:
-    """The every-kind round of the conversation tests, open at the real current time.
-
-    Webhook updates run the engine on the wall clock, not on the tests' fixed date.
-    """
-    open_round(database, code=code)
-    with database.unit_of_work() as session:
-        consultation = rounds.find_round(session, code)
-        consultation.opens_at = utcnow() - timedelta(days=1)
-        consultation.closes_at = utcnow() + timedelta(days=30)
