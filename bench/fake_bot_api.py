@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +31,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
+
+import httpx
+from aiohttp import web
 
 TOKEN = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw8"
 BOT_USER = {
@@ -91,24 +96,21 @@ class _State:
         return result
 
 
-def _json(status: int, payload: dict[str, Any]) -> Any:
-    from aiohttp import web
-
+def _json(status: int, payload: dict[str, Any]) -> web.Response:
     return web.Response(
         status=status, body=json.dumps(payload).encode(), content_type="application/json"
     )
 
 
-def _error(code: int, description: str, **parameters: Any) -> Any:
+def _error(code: int, description: str, **parameters: Any) -> web.Response:
     payload: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if parameters:
         payload["parameters"] = parameters
     return _json(code, payload)
 
 
-def make_app(state: _State) -> Any:
+def make_app(state: _State) -> web.Application:
     """The aiohttp application around one state."""
-    from aiohttp import web
 
     async def bot_api(request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != state.token:
@@ -179,15 +181,13 @@ def make_app(state: _State) -> Any:
 
 
 async def _serve(host: str, port: int, state: _State) -> None:
-    from aiohttp import web
-
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
     runner = web.AppRunner(make_app(state), access_log=None, handle_signals=True)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=1024)
-    await site.start()
-    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-    bound = sockets[0].getsockname()[1] if sockets else port
-    print(json.dumps({"port": bound}), flush=True)
+    await web.SockSite(runner, listener, backlog=1024).start()
+    print(json.dumps({"port": listener.getsockname()[1]}), flush=True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -203,10 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=None, help="messages/s; none by default")
     parser.add_argument("--burst", type=float, default=30.0)
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.host, args.port, _State(args.token, args.rate, args.burst)))
-    except KeyboardInterrupt:
-        pass
 
 
 class FakeBotApi:
@@ -228,8 +226,6 @@ class FakeBotApi:
             self.close()
             raise RuntimeError("the fake Bot API did not start")
         self.port = int(json.loads(line)["port"])
-        import httpx
-
         self._control = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
 
     @property

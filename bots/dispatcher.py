@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -54,6 +54,9 @@ class Dispatcher:
     concurrency: int = 32
     clock: Callable[[], datetime] = utcnow
     monotonic: Callable[[], float] = time.monotonic
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # Waits for the bot-wide limit up to this long are paced in place; longer ones go back.
+    pace_within_seconds: float = 1.0
 
     async def run_once(self, ids: list[int] | None = None) -> int:
         """Claim one batch, send what the limits allow, record every outcome; returns sent.
@@ -65,61 +68,77 @@ class Dispatcher:
         rows = await asyncio.to_thread(self._claim, now, ids)
         if not rows:
             return 0
-        # Messages to one chat go in order, one after another; chats go side by side.
-        chats: dict[tuple[Platform, str], list[tuple[int, OutboundMessage]]] = {}
-        waiting: set[tuple[Platform, str]] = set()
-        held: list[tuple[int, datetime]] = []
-        tick = self.monotonic()
-        for row_id, platform, recipient, payload in rows:
-            key = (platform, recipient)
-            limiter = self.limiters.get(platform)
-            group = platform is Platform.TELEGRAM and recipient.startswith("-")
-            # A reply answers what the person just sent: it waits only for the bot-wide limit.
-            wait = (
-                0.0
-                if limiter is None
-                else limiter.wait_time(recipient, tick, group, chat_limit=ids is None)
-            )
-            if wait > 0 or key in waiting:
-                # Later messages to a held chat wait too, so nothing overtakes.
-                held.append((row_id, now + timedelta(seconds=max(wait, 0.001))))
-                waiting.add(key)
-                continue
-            if limiter:
-                limiter.take(recipient, tick, group)
-            chats.setdefault(key, []).append((row_id, outbox.from_payload(payload)))
+        # Messages to one chat go in order, one after another; chats go side by side. The
+        # bot-wide limit is kept by pacing here; a chat whose own limit is not free yet, and
+        # everything after it in that chat, goes back to the outbox for a later round.
         gate = asyncio.Semaphore(self.concurrency)
         outcomes: dict[int, SendResult] = {}
-
-        async def send_in_order(
-            platform: Platform, recipient: str, queue: list[tuple[int, OutboundMessage]]
-        ) -> None:
-            async with gate:
-                for row_id, message in queue:
-                    try:
-                        result = await self.senders[platform].send(recipient, message)
-                    except Exception as failure:  # a sender bug must not lose the row
-                        log.exception(
-                            "sender failed", extra={"fields": {"platform": platform.value}}
-                        )
-                        result = SendResult(Outcome.ERROR, error=type(failure).__name__)
-                    outcomes[row_id] = result
-                    if result.outcome is not Outcome.SENT:
-                        break
-            # After a failure the rest of this chat's messages wait, in order, for a retry.
-            for row_id, _ in queue:
-                outcomes.setdefault(
+        tails: dict[tuple[Platform, str], asyncio.Task[None]] = {}
+        failed: set[tuple[Platform, str]] = set()
+        waiting: set[tuple[Platform, str]] = set()
+        held: list[tuple[int, datetime]] = []
+        for row_id, platform, recipient, payload in rows:
+            key = (platform, recipient)
+            if key in waiting:
+                held.append((row_id, now + timedelta(milliseconds=1)))
+                continue
+            limiter = self.limiters.get(platform)
+            if limiter is not None:
+                group = platform is Platform.TELEGRAM and recipient.startswith("-")
+                tick = self.monotonic()
+                # A reply answers what the person just sent: only the bot-wide limit applies.
+                chat_wait = 0.0 if ids is not None else limiter.chat_wait(recipient, tick, group)
+                overall = limiter.overall_wait(tick)
+                if chat_wait > 0 or overall > self.pace_within_seconds:
+                    held.append((row_id, now + timedelta(seconds=max(chat_wait, overall))))
+                    waiting.add(key)
+                    continue
+                if overall > 0:
+                    await self.pause(overall)
+                limiter.take(recipient, self.monotonic(), group)
+            tails[key] = asyncio.create_task(
+                self._send_after(
+                    tails.get(key),
+                    key,
                     row_id,
-                    SendResult(
-                        Outcome.RETRY_AFTER,
-                        retry_after=1.0,
-                        error="waiting behind a failed message",
-                    ),
+                    outbox.from_payload(payload),
+                    gate,
+                    outcomes,
+                    failed,
                 )
-
-        await asyncio.gather(*(send_in_order(p, r, q) for (p, r), q in chats.items()))
+            )
+        await asyncio.gather(*tails.values())
         await asyncio.to_thread(self._record, list(outcomes), list(outcomes.values()), held)
         return sum(1 for r in outcomes.values() if r.outcome is Outcome.SENT)
+
+    async def _send_after(
+        self,
+        previous: asyncio.Task[None] | None,
+        key: tuple[Platform, str],
+        row_id: int,
+        message: OutboundMessage,
+        gate: asyncio.Semaphore,
+        outcomes: dict[int, SendResult],
+        failed: set[tuple[Platform, str]],
+    ) -> None:
+        if previous is not None:
+            await previous
+        if key in failed:
+            # Behind a failed message of the same chat: it waits, in order, for the retry.
+            outcomes[row_id] = SendResult(
+                Outcome.RETRY_AFTER, retry_after=1.0, error="waiting behind a failed message"
+            )
+            return
+        platform, recipient = key
+        async with gate:
+            try:
+                result = await self.senders[platform].send(recipient, message)
+            except Exception as failure:  # a sender bug must not lose the row
+                log.exception("sender failed", extra={"fields": {"platform": platform.value}})
+                result = SendResult(Outcome.ERROR, error=type(failure).__name__)
+        outcomes[row_id] = result
+        if result.outcome is not Outcome.SENT:
+            failed.add(key)
 
     def _claim(
         self, now: datetime, ids: list[int] | None

@@ -44,20 +44,25 @@ class RateLimiter:
             bucket.updated = now
         return bucket
 
-    def wait_time(
-        self, chat: str, now: float, group: bool = False, chat_limit: bool = True
-    ) -> float:
-        """Seconds until a message to this chat may go; 0 means now."""
+    def _wait(self, key: str, rate: Rate, now: float) -> float:
+        bucket = self._bucket(key, rate, now)
+        return 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / rate.per_second
+
+    def chat_wait(self, chat: str, now: float, group: bool = False) -> float:
+        """Seconds until this chat's own limit lets another message go; 0 means now."""
         chat_rate = self.per_group if group and self.per_group else self.per_chat
-        waits = []
-        checks = [("*", self.overall), (chat, chat_rate)] if chat_limit else [("*", self.overall)]
-        for key, rate in checks:
-            bucket = self._bucket(key, rate, now)
-            waits.append(0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / rate.per_second)
-        return max(waits)
+        return self._wait(chat, chat_rate, now)
+
+    def overall_wait(self, now: float) -> float:
+        """Seconds until the bot-wide limit lets another message go; 0 means now."""
+        return self._wait("*", self.overall, now)
+
+    def wait_time(self, chat: str, now: float, group: bool = False) -> float:
+        """Seconds until a message to this chat may go, by both limits; 0 means now."""
+        return max(self.chat_wait(chat, now, group), self.overall_wait(now))
 
     def take(self, chat: str, now: float, group: bool = False) -> bool:
-        """Spend one message for this chat (its bucket may go below zero after a reply burst)."""
+        """Spend one message for this chat; a reply burst may take its bucket below zero."""
         chat_rate = self.per_group if group and self.per_group else self.per_chat
         self._bucket("*", self.overall, now).tokens -= 1
         self._bucket(chat, chat_rate, now).tokens -= 1
@@ -75,8 +80,10 @@ def telegram_limits() -> RateLimiter:
     """Telegram: about 30 messages/s per bot, 1/s per private chat, 20/min per group."""
     # A reply is often two or three messages at once (a note, then a question): a short burst
     # per chat is allowed, the sustained rate is one a second.
+    # Telegram lets a burst of about 30 through; keeping ours small leaves that burst as a
+    # cushion for network jitter, which would otherwise turn a send on time into a 429.
     return RateLimiter(
-        overall=Rate(30, 1, burst=30),
+        overall=Rate(30, 1, burst=5),
         per_chat=Rate(1, 1, burst=3),
         per_group=Rate(20, 60, burst=3),
     )

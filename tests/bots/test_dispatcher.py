@@ -31,6 +31,9 @@ class Clock:
         self.now += timedelta(seconds=seconds)
         self.seconds += seconds
 
+    async def pause(self, seconds: float) -> None:
+        self.advance(seconds)
+
 
 def queue(database, recipients, platform=Platform.TELEGRAM, bulk=True, text="Hello {n}"):
     with database.unit_of_work() as session:
@@ -51,6 +54,7 @@ def dispatcher(database, sender, clock, limiter=None, batch_size=200):
         batch_size=batch_size,
         clock=lambda: clock.now,
         monotonic=lambda: clock.seconds,
+        pause=clock.pause,
     )
 
 
