@@ -26,6 +26,7 @@ from core.models import (
 from core.people import find_organisation
 from core.recommendations import RecommendationFilter, search
 from core.survey_store import find_survey
+from core.timezones import local_time
 from core.vocabulary import Platform, Role
 
 # No 0/O or 1/I: codes are read aloud and typed on phones.
@@ -374,8 +375,12 @@ def describe(consultation: Round, now: datetime | None = None) -> dict[str, Any]
         "default_disclosure": consultation.default_disclosure.value,
         "allow_disclosure_choice": consultation.allow_disclosure_choice,
         "min_cell_size": consultation.min_cell_size,
-        "opens_local": _local(consultation.opens_at, consultation.timezone),
-        "closes_local": _local(consultation.closes_at, consultation.timezone),
+        "opens_local": local_time(consultation.opens_at, consultation.timezone)
+        if consultation.opens_at
+        else None,
+        "closes_local": local_time(consultation.closes_at, consultation.timezone)
+        if consultation.closes_at
+        else None,
         "reminders": {
             "every_hours": consultation.reminder_every_hours,
             "at_most": consultation.max_reminders,
@@ -393,13 +398,3 @@ def describe(consultation: Round, now: datetime | None = None) -> dict[str, Any]
             "every": consultation.digest_every,
         },
     }
-
-
-def _local(moment: datetime | None, zone: str) -> str | None:
-    """A stored UTC time as the round's organisers read it, in the round's zone."""
-    if moment is None:
-        return None
-    try:
-        return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone
-    except (ZoneInfoNotFoundError, ValueError):
-        return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +28,7 @@ from core.models import (
     RoundStatus,
 )
 from core.rounds import admits
+from core.timezones import local_time, zone_of
 from core.vocabulary import Platform, Role
 
 INVITATION = "invitation"
@@ -88,14 +88,8 @@ def _reached(moment: datetime | None, now: datetime) -> bool:
 
 def local_hour(participant: Participant, consultation: Round, now: datetime) -> int:
     """The hour of day where the participant is: their zone, else the round's."""
-    for name in (participant.timezone, consultation.timezone, "UTC"):
-        if not name:
-            continue
-        try:
-            return now.astimezone(ZoneInfo(name)).hour
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return now.hour
+    zone, _ = zone_of(participant.timezone, consultation.timezone)
+    return now.astimezone(zone).hour
 
 
 def in_quiet_hours(participant: Participant, consultation: Round, now: datetime) -> bool:
@@ -312,24 +306,13 @@ def _closing_soon(session: Session, consultation: Round, now: datetime, report: 
         if in_quiet_hours(participant, consultation, now):
             continue
         language = _language(participant, consultation)
-        closes = _local(consultation.closes_at, participant, consultation)
+        closes = local_time(consultation.closes_at, participant.timezone, consultation.timezone)
         text = translate(
             language,
             "The consultation “{title}” closes on {when}. Send resume "
             "to finish your answers before then.",
         ).format(title=consultation.title, when=closes)
         _notify(session, consultation, participant, CLOSING_SOON, 1, text, now, report)
-
-
-def _local(moment: datetime, participant: Participant, consultation: Round) -> str:
-    for name in (participant.timezone, consultation.timezone):
-        if name:
-            try:
-                zone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + name
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def suppressed(count: int, k: int) -> str:

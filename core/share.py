@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
 
@@ -22,6 +21,7 @@ from core.config import Settings
 from core.errors import InvalidInput
 from core.i18n import translate
 from core.models import Disclosure, Round, RoundStatus, utcnow
+from core.timezones import local_time
 from core.vocabulary import Platform
 
 # No route serves /join/<code> yet: the web link is handed to organisers, who may print it
@@ -245,18 +245,6 @@ def _round_notes(consultation: Round) -> list[str]:
     return notes
 
 
-def _local_time(consultation: Round, moment: datetime) -> str:
-    try:
-        zone = ZoneInfo(consultation.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        # Rounds are checked when created; an unknown zone can only come from a hand-edited
-        # row, and UTC is then the one reading that is still true.
-        zone, name = ZoneInfo("UTC"), "UTC"
-    else:
-        name = consultation.timezone
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({name})"
-
-
 def _invitation(
     consultation: Round, links: tuple[ShareLink, ...], language: str, now: datetime
 ) -> str:
@@ -292,21 +280,21 @@ def _invitation(
         lines.append(
             t(
                 "The consultation opens on {moment}.",
-                moment=_local_time(consultation, consultation.opens_at),
+                moment=local_time(consultation.opens_at, consultation.timezone),
             )
         )
     if consultation.closes_at is not None and consultation.closes_at <= now:
         lines.append(
             t(
                 "The consultation closed on {moment}.",
-                moment=_local_time(consultation, consultation.closes_at),
+                moment=local_time(consultation.closes_at, consultation.timezone),
             )
         )
     elif consultation.closes_at is not None:
         lines.append(
             t(
                 "The consultation closes on {moment}.",
-                moment=_local_time(consultation, consultation.closes_at),
+                moment=local_time(consultation.closes_at, consultation.timezone),
             )
         )
     else:

@@ -76,7 +76,7 @@ def test_rounds_share_prints_links_notes_and_invitations(consulta, valdoria_roun
     assert f"web (not in invitations): {PUBLIC_URL}/join/VLD2027" in printed
     assert "Note: Webhook: CONSULTA_WEBHOOK_SECRET is not set" in printed
     assert "--- invitation (en) ---" in printed and "--- invitation (fr) ---" in printed
-    assert "The consultation closes on 2027-06-30 23:59 (Europe/Paris)." in printed
+    assert "The consultation closes on 2027-06-30 23:59 Europe/Paris." in printed
     assert "Note: Round VLD2027 is not open" in printed
 
 

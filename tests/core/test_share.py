@@ -117,7 +117,7 @@ def test_invitations_come_in_the_round_languages_with_the_local_closing_time():
     assert "/consult join VLD2027" in english
     assert "send VLD2027 to the number the organisers give" in english
     assert "/join/VLD2027" not in english
-    assert "The consultation closes on 2027-06-30 23:59 (Europe/Paris)." in english
+    assert "The consultation closes on 2027-06-30 23:59 Europe/Paris." in english
     assert "opens on" not in english
     assert "Organisers see your answers without your name or organisation." in english
     assert "you can choose who may see that it came from you" in english
@@ -167,13 +167,13 @@ def test_opening_closing_and_round_state_are_told_honestly():
     )
     kit = share.build_share_kit(later, _settings(), now=NOW)
     text = kit.invitations[0].text
-    assert "The consultation opens on 2027-05-10 16:00 (Asia/Tokyo)." in text
+    assert "The consultation opens on 2027-05-10 16:00 Asia/Tokyo." in text
     assert "The consultation has no set closing date." in text
     assert any("is not open" in note for note in kit.notes)
     assert any("invited-only" in note for note in kit.notes)
     closed = _round(status=RoundStatus.CLOSED, closes_at=datetime(2027, 4, 20, tzinfo=UTC))
     kit = share.build_share_kit(closed, _settings(), now=NOW)
-    assert "The consultation closed on 2027-04-20 02:00 (Europe/Paris)." in kit.invitations[0].text
+    assert "The consultation closed on 2027-04-20 02:00 Europe/Paris." in kit.invitations[0].text
     assert any("is closed" in note for note in kit.notes)
 
 
