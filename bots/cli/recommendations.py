@@ -202,9 +202,20 @@ def rec_search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find recommendations by words in their text, with the same filters as list."""
-    spec = _filter(country, mechanism, body, theme, sdg, position, cluster, session, query)
-    with open_database() as (_, database), database.unit_of_work() as s:
-        _show_page(recommendations.search(s, spec, limit=limit, offset=offset), as_json)
+    rec_list(
+        country,
+        mechanism,
+        body,
+        theme,
+        sdg,
+        position,
+        cluster,
+        session,
+        query,
+        limit,
+        offset,
+        as_json,
+    )
 
 
 @rec_app.command("show")

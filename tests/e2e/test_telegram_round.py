@@ -17,7 +17,7 @@ from core.db import Database
 from core.models import Answer, Conversation, ConversationStatus, utcnow
 from core.vocabulary import Platform
 from tests.core.conversation.conftest import open_round
-from tests.core.conversation.test_dialogues import recommendation_ids, stored
+from tests.core.conversation.test_dialogues import full_run_answers, stored
 from tests.fakes.telegram_api import (
     FakeTelegram,
     TelegramChat,
@@ -75,19 +75,7 @@ def test_a_whole_round_through_the_webhook(consultation, settings, fake):
         summary = chat.send("skip")
 
     assert "That was the last question. You gave 9 answers" in summary
-    first, fifth = recommendation_ids(consultation)[0], recommendation_ids(consultation)[4]
-    assert stored(consultation) == {
-        "involved": "yes",
-        "sector": "education",
-        "topics": ["law", "data"],
-        "satisfaction": 4,
-        "staff": 12,
-        "since": "2020-01-31",
-        f"status@{first}": "partially_implemented",
-        f"evidence@{first}": evidence,
-        f"status@{fifth}": "dont_know",
-        "comment": None,
-    }
+    assert stored(consultation) == full_run_answers(consultation)
     with consultation.unit_of_work() as session:
         answers = session.scalars(select(Answer)).all()
         assert {a.channel for a in answers} == {Platform.TELEGRAM}
