@@ -72,12 +72,14 @@ def run_due(session: Session, now: datetime) -> TickReport:
             )
         if consultation.status is not RoundStatus.OPEN or not _reached(consultation.opens_at, now):
             continue
+        # One query for what this round already queued, instead of one per person.
+        sent = _Sent.load(session, consultation)
         if consultation.closes_at is not None and consultation.closes_at <= now:
-            _close(session, consultation, now, report)
+            _close(session, consultation, sent, now, report)
             continue
-        _invite(session, consultation, now, report)
-        _remind(session, consultation, now, report)
-        _closing_soon(session, consultation, now, report)
+        _invite(session, consultation, sent, now, report)
+        _remind(session, consultation, sent, now, report)
+        _closing_soon(session, consultation, sent, now, report)
         _digest(session, consultation, now, report)
     return report
 
@@ -137,6 +139,7 @@ def _language(participant: Participant, consultation: Round) -> str:
 def _notify(
     session: Session,
     consultation: Round,
+    sent: _Sent,
     participant: Participant,
     kind: str,
     number: int,
@@ -170,22 +173,36 @@ def _notify(
         bulk=True,
         now=now,
     )
+    sent.add(participant.id, kind, now)
     report.count(kind)
     return True
 
 
-def _sent(session: Session, consultation: Round, participant_id: int, kind: str) -> list[datetime]:
-    return list(
-        session.scalars(
-            select(Notification.created_at)
-            .where(
-                Notification.round_id == consultation.id,
-                Notification.participant_id == participant_id,
-                Notification.kind == kind,
-            )
+@dataclass
+class _Sent:
+    """When each scheduled message of one round went to each person, by kind."""
+
+    times: dict[tuple[int, str], list[datetime]]
+
+    @classmethod
+    def load(cls, session: Session, consultation: Round) -> _Sent:
+        times: dict[tuple[int, str], list[datetime]] = {}
+        for participant_id, kind, created_at in session.execute(
+            select(Notification.participant_id, Notification.kind, Notification.created_at)
+            .where(Notification.round_id == consultation.id)
             .order_by(Notification.created_at)
-        )
-    )
+        ):
+            times.setdefault((participant_id, kind), []).append(created_at)
+        return cls(times)
+
+    def of(self, participant_id: int, kind: str) -> list[datetime]:
+        return self.times.get((participant_id, kind), [])
+
+    def add(self, participant_id: int, kind: str, when: datetime) -> None:
+        self.times.setdefault((participant_id, kind), []).append(when)
+
+    def people(self, kind: str) -> set[int]:
+        return {p for p, k in self.times if k == kind}
 
 
 def _audience(session: Session, consultation: Round) -> Iterable[Participant]:
@@ -198,14 +215,16 @@ def _audience(session: Session, consultation: Round) -> Iterable[Participant]:
             yield participant
 
 
-def _invite(session: Session, consultation: Round, now: datetime, report: TickReport) -> None:
+def _invite(
+    session: Session, consultation: Round, sent: _Sent, now: datetime, report: TickReport
+) -> None:
     joined = set(
         session.scalars(
             select(Conversation.participant_id).where(Conversation.round_id == consultation.id)
         )
     )
     for participant in _audience(session, consultation):
-        if participant.id in joined or _sent(session, consultation, participant.id, INVITATION):
+        if participant.id in joined or sent.of(participant.id, INVITATION):
             continue
         if in_quiet_hours(participant, consultation, now):
             continue
@@ -213,10 +232,12 @@ def _invite(session: Session, consultation: Round, now: datetime, report: TickRe
         text = translate(
             language, "You are invited to the consultation “{title}”. Send {code} to take part."
         ).format(title=consultation.title, code=consultation.code)
-        _notify(session, consultation, participant, INVITATION, 1, text, now, report)
+        _notify(session, consultation, sent, participant, INVITATION, 1, text, now, report)
 
 
-def _remind(session: Session, consultation: Round, now: datetime, report: TickReport) -> None:
+def _remind(
+    session: Session, consultation: Round, sent: _Sent, now: datetime, report: TickReport
+) -> None:
     cadence = timedelta(hours=max(consultation.reminder_every_hours, 1))
     conversations = {
         c.participant_id: c
@@ -224,14 +245,7 @@ def _remind(session: Session, consultation: Round, now: datetime, report: TickRe
             select(Conversation).where(Conversation.round_id == consultation.id)
         )
     }
-    invited = set(
-        session.scalars(
-            select(Notification.participant_id).where(
-                Notification.round_id == consultation.id, Notification.kind == INVITATION
-            )
-        )
-    )
-    candidates = set(conversations) | invited
+    candidates = set(conversations) | sent.people(INVITATION)
     for participant in session.scalars(select(Participant).where(Participant.id.in_(candidates))):
         conversation = conversations.get(participant.id)
         status = conversation.status if conversation else None
@@ -242,13 +256,13 @@ def _remind(session: Session, consultation: Round, now: datetime, report: TickRe
         ):
             continue
         kind = PAUSE_REMINDER if status is ConversationStatus.PAUSED else REMINDER
-        earlier = _sent(session, consultation, participant.id, kind)
+        earlier = sent.of(participant.id, kind)
         if len(earlier) >= consultation.max_reminders:
             continue
         last_contact = max(
             [
                 *earlier,
-                *_sent(session, consultation, participant.id, INVITATION),
+                *sent.of(participant.id, INVITATION),
                 *([conversation.updated_at] if conversation else []),
             ],
             default=None,
@@ -278,6 +292,7 @@ def _remind(session: Session, consultation: Round, now: datetime, report: TickRe
         _notify(
             session,
             consultation,
+            sent,
             participant,
             kind,
             len(earlier) + 1,
@@ -287,7 +302,9 @@ def _remind(session: Session, consultation: Round, now: datetime, report: TickRe
         )
 
 
-def _closing_soon(session: Session, consultation: Round, now: datetime, report: TickReport) -> None:
+def _closing_soon(
+    session: Session, consultation: Round, sent: _Sent, now: datetime, report: TickReport
+) -> None:
     if consultation.closes_at is None:
         return
     if consultation.closes_at - now > timedelta(hours=consultation.closing_notice_hours):
@@ -301,7 +318,7 @@ def _closing_soon(session: Session, consultation: Round, now: datetime, report: 
         )
     ):
         participant = conversation.participant
-        if _sent(session, consultation, participant.id, CLOSING_SOON):
+        if sent.of(participant.id, CLOSING_SOON):
             continue
         if in_quiet_hours(participant, consultation, now):
             continue
@@ -312,7 +329,7 @@ def _closing_soon(session: Session, consultation: Round, now: datetime, report: 
             "The consultation “{title}” closes on {when}. Send resume "
             "to finish your answers before then.",
         ).format(title=consultation.title, when=closes)
-        _notify(session, consultation, participant, CLOSING_SOON, 1, text, now, report)
+        _notify(session, consultation, sent, participant, CLOSING_SOON, 1, text, now, report)
 
 
 def suppressed(count: int, k: int) -> str:
@@ -320,7 +337,9 @@ def suppressed(count: int, k: int) -> str:
     return f"<{k}" if 0 < count < k else str(count)
 
 
-def _close(session: Session, consultation: Round, now: datetime, report: TickReport) -> None:
+def _close(
+    session: Session, consultation: Round, sent: _Sent, now: datetime, report: TickReport
+) -> None:
     consultation.status = RoundStatus.CLOSED
     report.closed.append(consultation.code)
     audit.record(
@@ -343,7 +362,7 @@ def _close(session: Session, consultation: Round, now: datetime, report: TickRep
             "taking part; your answers are kept.",
         ).format(title=consultation.title)
         # The closing message is not held back for quiet hours: the round has closed.
-        _notify(session, consultation, conversation.participant, CLOSED, 1, text, now, report)
+        _notify(session, consultation, sent, conversation.participant, CLOSED, 1, text, now, report)
 
 
 def _digest(session: Session, consultation: Round, now: datetime, report: TickReport) -> None:
