@@ -172,6 +172,7 @@ class _Turn:
         self._survey: Survey | None = None
         self._answers: dict[str, Answer] | None = None
         self._scope: LoopScope | None = None
+        self._steps: list[Step] | None = None
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -277,10 +278,14 @@ class _Turn:
         return answer.value
 
     def steps(self) -> list[Step]:
-        assert self.conversation is not None
-        return list(
-            plan.steps(self.survey, self.scope, self.conversation.selections, self.value_of)
-        )
+        # Worked out once per turn and again only after something it depends on changed
+        # (an answer, a loop selection): a turn looks steps up several times.
+        if self._steps is None:
+            assert self.conversation is not None
+            self._steps = list(
+                plan.steps(self.survey, self.scope, self.conversation.selections, self.value_of)
+            )
+        return self._steps
 
     # --- the turn -----------------------------------------------------------------------------
 
@@ -547,6 +552,7 @@ class _Turn:
         self.conversation = conversation
         self.language = conversation.language
         self._survey = self._answers = self._scope = None
+        self._steps = None
 
     def _language_for(self, consultation: Round, survey: Survey) -> str:
         offered = [code for code in consultation.languages if code in survey.languages] or [
@@ -717,6 +723,7 @@ class _Turn:
             {"question": step.question.id if step.question else step.key},
         )
         self._answers = None
+        self._steps = None
         self.say(
             self.t(
                 "Answer {n} is withdrawn: it and its earlier versions will not appear "
@@ -978,6 +985,7 @@ class _Turn:
             selections = dict(conversation.selections)
             selections[step.loop.id] = [keys[i] for i in picked]
             conversation.selections = selections
+            self._steps = None
             self._remember(step)
             self.advance()
             return
@@ -1035,6 +1043,7 @@ class _Turn:
             source_message_id=self.event.message_id,
         )
         self.answers[step.slot] = answer
+        self._steps = None
         self._remember(step)
 
     def _remember(self, step: Step) -> None:
