@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from core.vocabulary import Platform
@@ -56,5 +56,3 @@ class OutboundMessage:
     expect: Expect = Expect.NOTHING
     hint: str | None = None
     language: str = "en"
-    # When set, the options are a numbered list that typed numbers also answer.
-    numbered: bool = field(default=True)

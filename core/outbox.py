@@ -34,7 +34,6 @@ def from_payload(data: dict[str, Any]) -> OutboundMessage:
         expect=Expect(data.get("expect", Expect.NOTHING.value)),
         hint=data.get("hint"),
         language=data.get("language", "en"),
-        numbered=data.get("numbered", True),
     )
 
 
