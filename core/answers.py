@@ -41,6 +41,7 @@ def record(
     disclosure: Disclosure,
     now: datetime | None = None,
     source_message_id: str | None = None,
+    kind: str | None = None,
 ) -> Answer:
     """Store an answer as the next version of its slot; earlier versions stay, not current."""
     latest = session.scalar(
@@ -70,6 +71,7 @@ def record(
         is_current=True,
         answered_at=now or utcnow(),
         source_message_id=source_message_id,
+        kind=kind,
     )
     session.add(answer)
     session.flush()

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.codes import digest, new_code
 from core.errors import InvalidInput
 from core.models import LinkCode, Participant, PlatformIdentity, utcnow
-from core.rounds import CODE_ALPHABET
 from core.vocabulary import Platform
 
 LINK_CODE_LIFETIME = timedelta(minutes=30)
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").upper().encode("ascii", "ignore")).hexdigest()
 
 
 def create_link_code(
@@ -27,16 +21,16 @@ def create_link_code(
 ) -> str:
     """A one-time code, valid 30 minutes, to type in another channel; only its hash is kept."""
     now = now or utcnow()
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    shown, code_hash = new_code()
     session.add(
         LinkCode(
-            code_hash=_digest(raw),
+            code_hash=code_hash,
             participant_id=participant.id,
             expires_at=now + LINK_CODE_LIFETIME,
         )
     )
     session.flush()
-    return f"{raw[:4]}-{raw[4:]}"
+    return shown
 
 
 def redeem_link_code(
@@ -49,7 +43,7 @@ def redeem_link_code(
 ) -> Participant:
     """Attach this platform identity to the participant who asked for the code."""
     now = now or utcnow()
-    link = session.scalar(select(LinkCode).where(LinkCode.code_hash == _digest(code)))
+    link = session.scalar(select(LinkCode).where(LinkCode.code_hash == digest(code)))
     if link is None or link.used_at is not None or link.expires_at <= now:
         raise InvalidInput(
             "that link code is unknown, used or expired; send link in your "

@@ -284,6 +284,11 @@ class Participant(Base):
     opted_out_at: Mapped[datetime | None] = mapped_column()
     # From Slack's profile or the `timezone` command; else the round's zone applies.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Set when an organiser vouched for the role: by adding the person, or by an invitation
+    # code the person redeemed. Government and NHRI roles count only once verified.
+    verified_at: Mapped[datetime | None] = mapped_column()
+    # Whoever answers on a recommendation follows it, unless they said `autofollow off`.
+    auto_follow: Mapped[bool] = mapped_column(default=True)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     identities: Mapped[list[PlatformIdentity]] = relationship(
@@ -493,14 +498,15 @@ class Answer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
+    # Round answers belong to a conversation; a follower's view of an update (update_id) to none.
+    conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    survey_version_id: Mapped[int | None] = mapped_column(ForeignKey("survey_versions.id"))
     question_id: Mapped[str] = mapped_column(String(40))
     recommendation_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendations.id", ondelete="SET NULL")
@@ -518,6 +524,12 @@ class Answer(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The question's kind, so results can find status answers without reading the survey.
+    kind: Mapped[str | None] = mapped_column(String(32))
+    # Set for a follower's view of a published update; such answers belong to no round.
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("implementation_updates.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Delivery(Base):
@@ -599,3 +611,186 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(20))
     number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoleInvitation(Base):
+    """A one-time code an organiser gives to NHRI staff or a government focal point."""
+
+    __tablename__ = "role_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(slug_enum(Role))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    invited_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class UpdateKind(StrEnum):
+    """Who reports: a government entity on its progress, or the NHRI in its assessment."""
+
+    PROGRESS = "progress"
+    ASSESSMENT = "assessment"
+
+
+class UpdateState(StrEnum):
+    """Where one version of an update stands in review."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+update_recommendations = Table(
+    "update_recommendations",
+    Base.metadata,
+    Column(
+        "update_id",
+        ForeignKey("implementation_updates.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendations.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class ImplementationUpdate(Base):
+    """A report on how a recommendation, or a cluster of them, is being implemented."""
+
+    __tablename__ = "implementation_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[UpdateKind] = mapped_column(slug_enum(UpdateKind))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE")
+    )
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The recommendations it covers: the one it names, or the cluster's members when posted.
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        secondary=update_recommendations, order_by="Recommendation.id"
+    )
+    versions: Mapped[list[UpdateVersion]] = relationship(
+        back_populates="update", order_by="UpdateVersion.version", cascade="all, delete-orphan"
+    )
+    author: Mapped[Participant | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    cluster: Mapped[Cluster | None] = relationship()
+
+
+class UpdateVersion(Base):
+    """One version of an update; a correction adds a version and keeps the earlier ones."""
+
+    __tablename__ = "update_versions"
+    __table_args__ = (UniqueConstraint("update_id", "version", name="uq_update_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("implementation_updates.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[UpdateState] = mapped_column(slug_enum(UpdateState))
+    status: Mapped[str] = mapped_column(String(32))
+    narrative: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    responsible_entity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responsible_entities.id", ondelete="SET NULL")
+    )
+    # [{"name": ..., "value": ..., "date": "YYYY-MM-DD"}]
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_step_due: Mapped[date | None] = mapped_column(Date, index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    channel: Mapped[str] = mapped_column(String(16), default="api")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(60))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_note: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    update: Mapped[ImplementationUpdate] = relationship(back_populates="versions")
+    responsible_entity: Mapped[ResponsibleEntity | None] = relationship(lazy="joined")
+
+
+class FollowKind(StrEnum):
+    """What a participant can follow."""
+
+    RECOMMENDATION = "recommendation"
+    THEME = "theme"
+    SDG_TARGET = "sdg_target"
+
+
+class Follow(Base):
+    """A participant's wish to hear about a recommendation, a theme or an SDG target."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "kind", "target", name="uq_follow_once"),
+        Index("ix_follows_target", "kind", "target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[FollowKind] = mapped_column(slug_enum(FollowKind))
+    # A recommendation's id, a theme's code or an SDG target's number.
+    target: Mapped[str] = mapped_column(String(255))
+    # Set when the follow came from answering on the recommendation, not from `follow`.
+    automatic: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    """Something to tell one person outside a round; sent under the daily cap, once."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "kind", "subject", name="uq_notice_once"),
+        Index("ix_notices_pending", "sent_at", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    # What it is about, so the same news reaches a person once (e.g. "update-version:12").
+    subject: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ChatForm(Base):
+    """A form a participant is filling in by chat (an update, a comment), one at a time."""
+
+    __tablename__ = "chat_forms"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    # The field being asked and what was given so far.
+    field: Mapped[str] = mapped_column(String(40))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

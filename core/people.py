@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.errors import InvalidInput
 from core.lookup import by_id_or_name
-from core.models import Organisation, Participant, PlatformIdentity
+from core.models import Organisation, Participant, PlatformIdentity, utcnow
 from core.pseudonyms import pseudonym_for
 from core.vocabulary import OrganisationType, Platform, Role
+
+# Channels a message can be pushed to; the web and the terminal only answer.
+SENDABLE = (Platform.TELEGRAM, Platform.SLACK, Platform.WEBHOOK)
 
 
 def add_organisation(
@@ -85,6 +88,8 @@ def add_participant(
         display_name=(display_name or "").strip() or None,
         organisation_id=org.id if org else None,
         language=language,
+        # Added by an organiser: the organiser vouches for the role.
+        verified_at=utcnow(),
     )
     _assign_pseudonym(participant, pseudonym_key)
     session.add(participant)
@@ -191,3 +196,24 @@ def set_reachable(
             details={"platform": platform.value},
         )
     return True
+
+
+def preferred_identity(
+    session: Session, participant: Participant, prefer: Platform | None = None
+) -> PlatformIdentity | None:
+    """Where to write to someone: the preferred channel if reachable, else the newest one."""
+    identities = list(
+        session.scalars(
+            select(PlatformIdentity)
+            .where(
+                PlatformIdentity.participant_id == participant.id,
+                PlatformIdentity.reachable,
+                PlatformIdentity.platform.in_(SENDABLE),
+            )
+            .order_by(PlatformIdentity.id.desc())
+        )
+    )
+    for identity in identities:
+        if identity.platform is prefer:
+            return identity
+    return identities[0] if identities else None

@@ -123,6 +123,22 @@ def get(session: Session, recommendation_id: int) -> Recommendation:
     return found
 
 
+def find(session: Session, ref: str | int) -> Recommendation:
+    """A recommendation as people name it: its number (12 or #12), source id or key."""
+    text = str(ref).strip().lstrip("#")
+    if text.isdigit():
+        return get(session, int(text))
+    found = session.scalar(
+        select(Recommendation)
+        .where(or_(Recommendation.source_id == text, Recommendation.key == text))
+        .order_by(Recommendation.id)
+        .limit(1)
+    )
+    if found is None:
+        raise NotFound(f"no recommendation with number, source id or key {text!r}")
+    return found
+
+
 def describe(recommendation: Recommendation) -> dict[str, Any]:
     """A recommendation as plain data, the same for the CLI's --json and the REST API."""
     r = recommendation

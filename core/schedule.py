@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, outbox
+from core import audit, news, outbox
 from core.i18n import translate
 from core.messages import OutboundMessage
 from core.models import (
@@ -27,16 +27,16 @@ from core.models import (
     Round,
     RoundStatus,
 )
+from core.people import preferred_identity
 from core.rounds import admits
 from core.timezones import local_time, zone_of
-from core.vocabulary import Platform, Role
+from core.vocabulary import Role
 
 INVITATION = "invitation"
 REMINDER = "reminder"
 PAUSE_REMINDER = "pause_reminder"
 CLOSING_SOON = "closing_soon"
 CLOSED = "closed"
-SENDABLE = (Platform.TELEGRAM, Platform.SLACK, Platform.WEBHOOK)
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
@@ -81,6 +81,10 @@ def run_due(session: Session, now: datetime) -> TickReport:
         _remind(session, consultation, sent, now, report)
         _closing_soon(session, consultation, sent, now, report)
         _digest(session, consultation, now, report)
+    # Followers' news and implementation deadlines belong to no round.
+    for kind, count in news.run_due(session, now).items():
+        if count:
+            report.queued[kind] = report.queued.get(kind, 0) + count
     return report
 
 
@@ -106,28 +110,12 @@ def in_quiet_hours(participant: Participant, consultation: Round, now: datetime)
 def _reachable_identity(
     session: Session, participant: Participant, consultation: Round
 ) -> PlatformIdentity | None:
-    conversation = session.scalar(
-        select(Conversation).where(
+    channel = session.scalar(
+        select(Conversation.channel).where(
             Conversation.participant_id == participant.id, Conversation.round_id == consultation.id
         )
     )
-    identities = [
-        i
-        for i in session.scalars(
-            select(PlatformIdentity)
-            .where(
-                PlatformIdentity.participant_id == participant.id,
-                PlatformIdentity.reachable,
-                PlatformIdentity.platform.in_(SENDABLE),
-            )
-            .order_by(PlatformIdentity.id.desc())
-        )
-    ]
-    if conversation is not None:
-        for identity in identities:
-            if identity.platform is conversation.channel:
-                return identity
-    return identities[0] if identities else None
+    return preferred_identity(session, participant, channel)
 
 
 def _language(participant: Participant, consultation: Round) -> str:

@@ -520,7 +520,7 @@ class _Turn:
                 Answer.is_current,
             )
         )
-        if original is None:
+        if original is None or original.conversation_id is None:
             return []
         conversation = self.session.get_one(Conversation, original.conversation_id)
         self._switch_to(conversation)
@@ -1041,6 +1041,7 @@ class _Turn:
             disclosure=conversation.round.default_disclosure,
             now=self.now,
             source_message_id=self.event.message_id,
+            kind=step.question.kind.value,
         )
         self.answers[step.slot] = answer
         self._steps = None

@@ -1,0 +1,296 @@
+"""News outside rounds: published updates to followers under a daily cap, and deadlines.
+
+Called from each schedule tick. Every message is recorded as a Notice in the transaction
+that queues it, so a tick that runs twice or late sends each one once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import feedback, outbox
+from core.follows import CAPPED_KINDS
+from core.i18n import translate
+from core.messages import Expect, Option, OutboundMessage
+from core.models import (
+    ImplementationUpdate,
+    Notice,
+    Participant,
+    UpdateState,
+    UpdateVersion,
+)
+from core.people import preferred_identity
+from core.timezones import zone_of
+from core.vocabulary import Role
+
+DAILY_CAP = timedelta(days=1)
+OVERDUE = "overdue"
+OVERDUE_LIST = "overdue_list"
+# News waits for the morning where the person is; rounds set their own quiet hours.
+QUIET_START, QUIET_END = 21, 8
+MOST_IN_DIGEST = 10
+MOST_IN_LIST = 25
+
+
+def run_due(session: Session, now: datetime) -> dict[str, int]:
+    """Send what is due now: followers' news, overdue reminders, the weekly overdue list."""
+    counts = {"news": 0, OVERDUE: 0, OVERDUE_LIST: 0}
+    counts["news"] = deliver_news(session, now)
+    late = overdue_steps(session, now)
+    counts[OVERDUE] = _remind_overdue(session, late, now)
+    counts[OVERDUE_LIST] = _list_overdue(session, late, now)
+    return counts
+
+
+def is_quiet(participant: Participant, now: datetime) -> bool:
+    """Whether it is night where the participant is (their zone, else UTC)."""
+    zone, _ = zone_of(participant.timezone)
+    hour = now.astimezone(zone).hour
+    return hour >= QUIET_START or hour < QUIET_END
+
+
+def _language(participant: Participant) -> str:
+    return participant.language or "en"
+
+
+def deliver_news(session: Session, now: datetime) -> int:
+    """One message per person per day at most: the first news at once, the rest as a digest."""
+    pending: dict[int, list[Notice]] = defaultdict(list)
+    for notice in session.scalars(
+        select(Notice)
+        .where(Notice.sent_at.is_(None), Notice.kind.in_(CAPPED_KINDS))
+        .order_by(Notice.participant_id, Notice.id)
+    ):
+        pending[notice.participant_id].append(notice)
+    if not pending:
+        return 0
+    last_sent = dict(
+        session.execute(
+            select(Notice.participant_id, func.max(Notice.sent_at))
+            .where(
+                Notice.participant_id.in_(pending),
+                Notice.kind.in_(CAPPED_KINDS),
+                Notice.sent_at.is_not(None),
+            )
+            .group_by(Notice.participant_id)
+        ).all()
+    )
+    sent = 0
+    for participant_id, notices in pending.items():
+        last = last_sent.get(participant_id)
+        if last is not None and now - last < DAILY_CAP:
+            continue
+        participant = session.get_one(Participant, participant_id)
+        if participant.opted_out_at is not None:
+            # Someone who opted out hears nothing, now or later.
+            for notice in notices:
+                session.delete(notice)
+            continue
+        if is_quiet(participant, now):
+            continue
+        identity = preferred_identity(session, participant)
+        if identity is None:
+            continue
+        versions = [
+            v
+            for v in (session.get(UpdateVersion, n.payload.get("version_id")) for n in notices)
+            if v is not None
+        ]
+        for notice in notices:
+            notice.sent_at = now
+        if not versions:
+            continue
+        language = _language(participant)
+        message = (
+            feedback.render(versions[0], language)
+            if len(versions) == 1
+            else _digest(versions, language)
+        )
+        outbox.enqueue(session, participant, identity.platform, message, bulk=True, now=now)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def _digest(versions: list[UpdateVersion], language: str) -> OutboundMessage:
+    lines = [
+        translate(language, "News on what you follow: {count} updates.").format(count=len(versions))
+    ]
+    shown = versions[:MOST_IN_DIGEST]
+    for number, version in enumerate(shown, start=1):
+        lines.append(f"{number}. {feedback.summary(version, language)}")
+    if len(versions) > len(shown):
+        lines.append(
+            translate(language, "and {count} more").format(count=len(versions) - len(shown))
+        )
+    lines.append(translate(language, "Choose one to read it and say whether you agree."))
+    options = tuple(
+        Option(
+            feedback.option_id(version.update_id, "open"),
+            translate(language, "Read {number}").format(number=number),
+        )
+        for number, version in enumerate(shown, start=1)
+    )
+    return OutboundMessage("\n".join(lines), options, Expect.CHOICE, language=language)
+
+
+def overdue_steps(session: Session, now: datetime) -> list[UpdateVersion]:
+    """Planned steps past their target date: in each update's latest version not rejected."""
+    today = now.date()
+    late = []
+    for version in session.scalars(
+        select(UpdateVersion)
+        .where(
+            UpdateVersion.next_step_due < today,
+            UpdateVersion.state != UpdateState.REJECTED,
+        )
+        .order_by(UpdateVersion.next_step_due, UpdateVersion.id)
+    ):
+        # A newer version replaces the plan: it either moved the date or reports the step.
+        live = [v for v in version.update.versions if v.state is not UpdateState.REJECTED]
+        if live and live[-1].id == version.id:
+            late.append(version)
+    return late
+
+
+def _once(
+    session: Session, participant: Participant, kind: str, subject: str, now: datetime
+) -> bool:
+    try:
+        with session.begin_nested():
+            session.add(
+                Notice(
+                    participant_id=participant.id,
+                    kind=kind,
+                    subject=subject,
+                    payload={},
+                    created_at=now,
+                    sent_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _already(session: Session, participant: Participant, kind: str, subject: str) -> bool:
+    return (
+        session.scalar(
+            select(Notice.id).where(
+                Notice.participant_id == participant.id,
+                Notice.kind == kind,
+                Notice.subject == subject,
+            )
+        )
+        is not None
+    )
+
+
+def _focal_points(session: Session, update: ImplementationUpdate) -> list[Participant]:
+    """Who answers for an update's plan: its author, else their organisation's members."""
+    if update.author is not None and update.author.opted_out_at is None:
+        return [update.author]
+    if update.organisation_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Participant).where(
+                Participant.organisation_id == update.organisation_id,
+                Participant.role.in_((Role.GOVERNMENT, Role.NHRI)),
+                Participant.verified_at.is_not(None),
+            )
+        )
+    )
+
+
+def _remind_overdue(session: Session, late: list[UpdateVersion], now: datetime) -> int:
+    queued = 0
+    for version in late:
+        assert version.next_step_due is not None
+        for person in _focal_points(session, version.update):
+            subject = f"version:{version.id}"
+            if _already(session, person, OVERDUE, subject) or is_quiet(person, now):
+                continue
+            identity = preferred_identity(session, person)
+            if identity is None:
+                continue
+            language = _language(person)
+            text = translate(
+                language,
+                "A planned step is overdue. Update #{number}: “{step}” was due on {date}. "
+                "Please post a new version of the update with what happened, or a new "
+                "target date.",
+            ).format(
+                number=version.update_id,
+                step=feedback.shorten(version.next_step or "", 300),
+                date=version.next_step_due.isoformat(),
+            )
+            if _once(session, person, OVERDUE, subject, now):
+                outbox.enqueue(
+                    session,
+                    person,
+                    identity.platform,
+                    OutboundMessage(text, language=language),
+                    bulk=True,
+                    now=now,
+                )
+                queued += 1
+    return queued
+
+
+def _list_overdue(session: Session, late: list[UpdateVersion], now: datetime) -> int:
+    if not late:
+        return 0
+    year, week, _ = now.isocalendar()
+    subject = f"week:{year}-W{week:02d}"
+    queued = 0
+    for organiser in session.scalars(
+        select(Participant).where(
+            Participant.role == Role.ORGANISER,
+            Participant.verified_at.is_not(None),
+            Participant.opted_out_at.is_(None),
+        )
+    ):
+        if _already(session, organiser, OVERDUE_LIST, subject) or is_quiet(organiser, now):
+            continue
+        identity = preferred_identity(session, organiser)
+        if identity is None:
+            continue
+        language = _language(organiser)
+        lines = [
+            translate(language, "Overdue planned steps this week: {count}.").format(count=len(late))
+        ]
+        for version in late[:MOST_IN_LIST]:
+            assert version.next_step_due is not None
+            update = version.update
+            lines.append(
+                translate(
+                    language, "#{number} {who}: “{step}”, due {date} ({days} days late)"
+                ).format(
+                    number=update.id,
+                    who=update.organisation.name if update.organisation else "",
+                    step=feedback.shorten(version.next_step or "", 120),
+                    date=version.next_step_due.isoformat(),
+                    days=(now.date() - version.next_step_due).days,
+                )
+            )
+        if len(late) > MOST_IN_LIST:
+            lines.append(
+                translate(language, "and {count} more").format(count=len(late) - MOST_IN_LIST)
+            )
+        if _once(session, organiser, OVERDUE_LIST, subject, now):
+            outbox.enqueue(
+                session,
+                organiser,
+                identity.platform,
+                OutboundMessage("\n".join(lines), language=language),
+                bulk=True,
+                now=now,
+            )
+            queued += 1
+    return queued
