@@ -99,7 +99,9 @@ def redeem(
     """Give the participant the invitation's role and organisation; a code works once."""
     now = now or utcnow()
     invitation = session.scalar(
-        select(RoleInvitation).where(RoleInvitation.code_hash == digest(code)).with_for_update()
+        select(RoleInvitation)
+        .where(RoleInvitation.code_hash == digest(code))
+        .with_for_update(of=RoleInvitation)
     )
     if invitation is None:
         raise InvalidInput("that invitation code is unknown; check it with whoever gave it to you")

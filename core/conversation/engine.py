@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import answers as answer_store
-from core import audit
-from core.conversation import plan
+from core import audit, feedback, follows
+from core.conversation import followup, plan
 from core.conversation.plan import LoopScope, Step, StepKind
 from core.conversation.reading import (
     Accepted,
@@ -70,6 +70,32 @@ EXPECTS = {
     Kind.NOTE: Expect.NOTHING,
 }
 DONE = "done"
+# Commands that make sense with no consultation under way.
+ANYTIME = frozenset(
+    {
+        Command.JOIN,
+        Command.HELP,
+        Command.OPTOUT,
+        Command.LANGUAGE,
+        Command.LINK,
+        Command.TIMEZONE,
+        Command.VERIFY,
+        Command.FOLLOW,
+        Command.UNFOLLOW,
+        Command.FOLLOWING,
+        Command.AUTOFOLLOW,
+        Command.THEMES,
+        Command.UPDATE,
+        Command.CANCEL,
+    }
+)
+# Inside a form, these steer it; every other message is the form's answer.
+FORM_COMMANDS = frozenset({Command.SKIP, Command.CANCEL})
+# Typed at a written question without a slash, these read as the answer they look like
+# ("follow the money", "join ABC" when no round has that code).
+ANSWER_LIKE = frozenset(
+    {Command.JOIN, Command.FOLLOW, Command.UNFOLLOW, Command.VERIFY, Command.UPDATE}
+)
 
 
 @dataclass(frozen=True)
@@ -298,10 +324,22 @@ class _Turn:
 
     def _dispatch(self) -> None:
         text = (self.event.text or "").strip()
-        if self.event.option_id:
-            self.on_option(self.event.option_id)
+        option = self.event.option_id
+        if option:
+            about_update = feedback.parse_option(option)
+            if about_update is not None:
+                followup.on_feedback_option(self, *about_update)
+            elif option.startswith(followup.FORM_OPTION + "."):
+                form = followup.open_form(self.session, self.participant)
+                followup.on_form_option(self, form, option.split(".", 1)[1])
+            else:
+                self.on_option(option)
             return
         command = parse_command(text) if text else None
+        form = followup.open_form(self.session, self.participant)
+        if form is not None and (command is None or command[0] in FORM_COMMANDS):
+            followup.on_form(self, form, text, command[0] if command else None)
+            return
         if command is None and text and self._is_round_code(text):
             command = (Command.JOIN, text)
         if command is not None and not self._answers_a_text_question(command):
@@ -325,7 +363,7 @@ class _Turn:
     def _answers_a_text_question(self, command: tuple[Command, str]) -> bool:
         """'Start now' typed at a free-text question is an answer, not a code to join."""
         name, argument = command
-        if name is not Command.JOIN or self._is_round_code(argument):
+        if name not in ANSWER_LIKE or (name is Command.JOIN and self._is_round_code(argument)):
             return False
         step = self._cursor_step()
         return (
@@ -353,19 +391,16 @@ class _Turn:
             Command.LANGUAGE: self.change_language,
             Command.LINK: self.link,
             Command.TIMEZONE: self.set_timezone,
+            Command.VERIFY: lambda argument: followup.verify(self, argument),
+            Command.FOLLOW: lambda argument: followup.follow(self, argument),
+            Command.UNFOLLOW: lambda argument: followup.unfollow(self, argument),
+            Command.FOLLOWING: lambda _: followup.following(self),
+            Command.AUTOFOLLOW: lambda argument: followup.autofollow(self, argument),
+            Command.THEMES: lambda _: followup.themes(self),
+            Command.UPDATE: lambda argument: followup.start_update(self, argument),
+            Command.CANCEL: lambda _: self.cancel(),
         }
-        if (
-            command
-            not in (
-                Command.JOIN,
-                Command.HELP,
-                Command.OPTOUT,
-                Command.LANGUAGE,
-                Command.LINK,
-                Command.TIMEZONE,
-            )
-            and self.conversation is None
-        ):
+        if command not in ANYTIME and self.conversation is None:
             self.say(
                 self.t(
                     "You are not taking part in a consultation yet. Send its code to "
@@ -374,6 +409,10 @@ class _Turn:
             )
             return
         handlers[command](argument)
+
+    def cancel(self) -> None:
+        if not followup.cancel(self):
+            self.say(self.t("There is nothing to cancel."))
 
     def help(self) -> None:
         lines = [self.t("What you can send:")]
@@ -391,6 +430,14 @@ class _Turn:
             (Command.LANGUAGE, "{word} CODE: change language (en, fr, es, ar, ru, zh)"),
             (Command.LINK, "{word}: get a code to continue in another app, then {word} CODE there"),
             (Command.TIMEZONE, "{word} ZONE: set your time zone, for example Africa/Nairobi"),
+            (Command.FOLLOW, "{word} THEME: hear about updates on a theme, SDG target or #number"),
+            (Command.UNFOLLOW, "{word} THEME: stop following it"),
+            (Command.FOLLOWING, "{word}: list what you follow"),
+            (Command.THEMES, "{word}: list the themes you can follow"),
+            (Command.AUTOFOLLOW, "{word} on|off: follow what you answer on, or not"),
+            (Command.VERIFY, "{word} CODE: verify your role with an invitation code"),
+            (Command.UPDATE, "{word}: post an implementation update (verified roles)"),
+            (Command.CANCEL, "{word}: stop filling in an update or a comment"),
         ):
             word = command_word(command, self.language)
             if word != command.value:
@@ -1046,6 +1093,10 @@ class _Turn:
         self.answers[step.slot] = answer
         self._steps = None
         self._remember(step)
+        if step.recommendation_id is not None:
+            follows.follow_answered(
+                self.session, self.participant, step.recommendation_id, self.now
+            )
 
     def _remember(self, step: Step) -> None:
         conversation = self._live()

@@ -23,6 +23,14 @@ class Command(StrEnum):
     LANGUAGE = "language"
     LINK = "link"
     TIMEZONE = "timezone"
+    VERIFY = "verify"
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+    FOLLOWING = "following"
+    AUTOFOLLOW = "autofollow"
+    THEMES = "themes"
+    UPDATE = "update"
+    CANCEL = "cancel"
 
 
 # English words work everywhere; each language adds its own. Keys are folded (see fold()).
@@ -42,6 +50,14 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.LANGUAGE: ("language",),
         Command.LINK: ("link",),
         Command.TIMEZONE: ("timezone", "tz"),
+        Command.VERIFY: ("verify",),
+        Command.FOLLOW: ("follow",),
+        Command.UNFOLLOW: ("unfollow",),
+        Command.FOLLOWING: ("following",),
+        Command.AUTOFOLLOW: ("autofollow",),
+        Command.THEMES: ("themes",),
+        Command.UPDATE: ("update",),
+        Command.CANCEL: ("cancel",),
     },
     "fr": {
         Command.JOIN: ("rejoindre",),
@@ -58,6 +74,14 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.LANGUAGE: ("langue",),
         Command.LINK: ("lier",),
         Command.TIMEZONE: ("fuseau",),
+        Command.VERIFY: ("verifier",),
+        Command.FOLLOW: ("suivre",),
+        Command.UNFOLLOW: ("ne-plus-suivre",),
+        Command.FOLLOWING: ("suivis",),
+        Command.AUTOFOLLOW: ("suivi-auto",),
+        Command.THEMES: ("thematiques",),
+        Command.UPDATE: ("mise-a-jour",),
+        Command.CANCEL: ("annuler",),
     },
     "es": {
         Command.JOIN: ("unirse",),
@@ -68,12 +92,20 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CHANGE: ("cambiar",),
         Command.WITHDRAW: ("retirar",),
         Command.PAUSE: ("pausa",),
-        Command.RESUME: ("reanudar", "seguir"),
+        Command.RESUME: ("reanudar", "continuar"),
         Command.STOP: ("parar", "detener"),
         Command.OPTOUT: ("baja", "darse-de-baja"),
         Command.LANGUAGE: ("idioma",),
         Command.LINK: ("vincular",),
         Command.TIMEZONE: ("zona",),
+        Command.VERIFY: ("verificar",),
+        Command.FOLLOW: ("seguir",),
+        Command.UNFOLLOW: ("dejar-de-seguir",),
+        Command.FOLLOWING: ("siguiendo",),
+        Command.AUTOFOLLOW: ("seguimiento-auto",),
+        Command.THEMES: ("temas",),
+        Command.UPDATE: ("actualizar",),
+        Command.CANCEL: ("cancelar",),
     },
     "ar": {
         Command.JOIN: ("انضمام",),
@@ -90,6 +122,14 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.LANGUAGE: ("اللغة",),
         Command.LINK: ("ربط",),
         Command.TIMEZONE: ("المنطقة-الزمنية",),
+        Command.VERIFY: ("تحقق",),
+        Command.FOLLOW: ("متابعة",),
+        Command.UNFOLLOW: ("الغاء-المتابعة",),
+        Command.FOLLOWING: ("متابعاتي",),
+        Command.AUTOFOLLOW: ("متابعة-تلقائية",),
+        Command.THEMES: ("المواضيع",),
+        Command.UPDATE: ("تحديث",),
+        Command.CANCEL: ("الغاء",),
     },
     "ru": {
         Command.JOIN: ("присоединиться",),
@@ -106,6 +146,14 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.LANGUAGE: ("язык",),
         Command.LINK: ("связать",),
         Command.TIMEZONE: ("часовой-пояс",),
+        Command.VERIFY: ("подтвердить",),
+        Command.FOLLOW: ("следить",),
+        Command.UNFOLLOW: ("не-следить",),
+        Command.FOLLOWING: ("подписки",),
+        Command.AUTOFOLLOW: ("автоподписка",),
+        Command.THEMES: ("темы",),
+        Command.UPDATE: ("обновление",),
+        Command.CANCEL: ("отмена",),
     },
     "zh": {
         Command.JOIN: ("加入",),
@@ -122,6 +170,14 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.LANGUAGE: ("语言",),
         Command.LINK: ("关联",),
         Command.TIMEZONE: ("时区",),
+        Command.VERIFY: ("验证",),
+        Command.FOLLOW: ("关注",),
+        Command.UNFOLLOW: ("取消关注",),
+        Command.FOLLOWING: ("我的关注",),
+        Command.AUTOFOLLOW: ("自动关注",),
+        Command.THEMES: ("主题",),
+        Command.UPDATE: ("更新",),
+        Command.CANCEL: ("取消",),
     },
 }
 
@@ -236,8 +292,17 @@ TAKES_ARGUMENT = frozenset(
         Command.LANGUAGE,
         Command.LINK,
         Command.TIMEZONE,
+        Command.VERIFY,
+        Command.FOLLOW,
+        Command.UNFOLLOW,
+        Command.AUTOFOLLOW,
+        Command.UPDATE,
     }
 )
+
+
+# Themes have names of several words ("follow birth registration").
+TAKES_PHRASE = frozenset({Command.FOLLOW, Command.UNFOLLOW})
 
 
 def parse_command(text: str) -> tuple[Command, str] | None:
@@ -258,6 +323,8 @@ def parse_command(text: str) -> tuple[Command, str] | None:
             return command, " ".join(rest)
         if command in TAKES_ARGUMENT and len(rest) == 1:
             return command, rest[0]
+        if command in TAKES_PHRASE:
+            return command, " ".join(rest)
     return None
 
 
