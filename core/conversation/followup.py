@@ -325,7 +325,7 @@ def _comment_text(turn: Turn, form: ChatForm, text: str) -> None:
             Option(feedback.option_id(update_id, feedback.PRIVATE), turn.t("Organisers only")),
             Option(
                 feedback.option_id(update_id, feedback.SHARED),
-                turn.t("Also the government and the NHRI, without my name"),
+                turn.t("Also government and NHRI"),
             ),
         ),
         Expect.CHOICE,
@@ -386,6 +386,12 @@ def on_form(turn: Turn, form: ChatForm, text: str, command: Command | None) -> N
         return
     if form.kind == COMMENT_FORM:
         if form.field == "share":
+            # Channels without buttons list the two choices; a typed number picks one.
+            number = number_from_word(text, turn.language)
+            if number in (1, 2):
+                choice = feedback.PRIVATE if number == 1 else feedback.SHARED
+                on_feedback_option(turn, int(form.values["update_id"]), choice)
+                return
             turn.say(turn.t("Please choose who may read your comment, or send cancel."))
             return
         _comment_text(turn, form, text)
@@ -488,6 +494,11 @@ def _read(turn: Turn, field: str, text: str) -> Any:
     if field == "evidence":
         return [check_link(link, f"link {n}") for n, link in enumerate(text.split(), start=1)]
     if field == "entity":
+        # A typed number picks from the list shown; anything else names the entity.
+        number = number_from_word(text, turn.language)
+        shown = list_entities(turn.session)[:MOST_ENTITY_BUTTONS]
+        if number is not None and 1 <= number <= len(shown):
+            return shown[number - 1].id
         return text
     if field == "indicators":
         return [
@@ -554,7 +565,10 @@ def _ask(turn: Turn, form: ChatForm) -> None:
         entities = list_entities(turn.session)[:MOST_ENTITY_BUTTONS]
         turn.say(
             turn.t("Which entity is responsible? Choose, type its name, or send skip."),
-            tuple(Option(f"{FORM_OPTION}.e{e.id}", e.acronym or e.name) for e in entities),
+            tuple(
+                Option(f"{FORM_OPTION}.e{e.id}", f"{n}. {e.acronym or e.name}")
+                for n, e in enumerate(entities, start=1)
+            ),
             Expect.CHOICE if entities else Expect.TEXT,
         )
     elif field == "indicators":
