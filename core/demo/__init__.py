@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, clusters, people
+from core import audit, clusters, people, updates
 from core.db import Database
 from core.importing.readers import ImportFormat
 from core.importing.service import ImportOptions, ImportSummary, import_recommendations
-from core.models import Recommendation, Round, RoundStatus, utcnow
+from core.models import Participant, Recommendation, Round, RoundStatus, utcnow
 from core.recommendations import RecommendationFilter, search
 from core.survey_store import find_survey, save_survey
 from core.vocabulary import OrganisationType, Role
@@ -43,6 +43,33 @@ def _ids_with_themes(session: Session, themes: list[str]) -> list[int]:
         page = search(session, RecommendationFilter(theme=theme), limit=10_000)
         ids.update(r.id for r in page.items)
     return sorted(ids)
+
+
+def _post_updates(session: Session, specs: list[dict[str, Any]], added: list[Participant]) -> None:
+    """A government update (approved), an NHRI assessment and a draft waiting for review."""
+    by_name = {p.display_name: p for p in added}
+    organiser = next(p for p in added if p.role is Role.ORGANISER)
+    today = utcnow().replace(microsecond=0)
+    for spec in specs:
+        target = _ids_with_themes(session, [spec["theme"]])[0]
+        due = spec.get("due_in_days")
+        version = updates.post_update(
+            session,
+            by_name[spec["author"]],
+            updates.UpdateDraft(
+                status=spec["status"],
+                narrative=spec["narrative"],
+                evidence=spec.get("evidence", []),
+                indicators=spec.get("indicators", []),
+                next_step=spec.get("next_step"),
+                next_step_due=(today + timedelta(days=due)).date() if due else None,
+                recommendation=target,
+                channel="demo",
+            ),
+            now=today,
+        )
+        if spec.get("approve"):
+            updates.approve(session, organiser, version.update_id, now=today)
 
 
 def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
@@ -97,6 +124,7 @@ def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
                 recommendation_ids=_ids_with_themes(session, cluster_spec["themes"]),
                 actor="demo",
             )
+        _post_updates(session, plan.get("updates", []), added)
         survey = load_survey_file(template_path(spec["survey"]))
         save_survey(session, survey, actor="demo")
         opens = utcnow().replace(microsecond=0) + timedelta(days=spec["opens_in_days"])
