@@ -18,8 +18,10 @@ shown: the earlier ones only echo the ticks.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -28,19 +30,26 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
+    InputInteractiveElement,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.blocks import Option as SlackOption
+from slack_sdk.models.views import View
 
 from adapters.contract import Limits, numbered_text, split_text
 from core.conversation.words import parse_command
 from core.i18n import SUPPORTED_LANGUAGES, translate
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
+from core.updates import MAX_NEXT_STEP, STATUS_SCALE
 from core.vocabulary import Platform
+from surveys.definition import STATUS_LABELS, ImplementationStatus
 
 LIMITS = Limits(
     max_buttons=25, max_button_text=75, max_text=3000, max_callback_bytes=2000, can_edit=True
@@ -431,3 +440,416 @@ def home_view(rounds: Sequence[tuple[str, str]], language: str) -> dict[str, Any
         )
     )
     return {"type": "home", "blocks": [block.to_dict() for block in blocks]}
+
+
+# --- implementation updates --------------------------------------------------------------------
+#
+# A verified government focal point or NHRI member posts an update through a modal, opened by
+# `/consult update [REF]` or by the shortcut whose callback_id is UPDATE_SHORTCUT (global, or
+# on a message, whose "#12" then fills in the recommendation; a message shortcut may also be
+# configured as "consulta_update_message"). Submitting the modal sends a
+# view_submission with UPDATE_CALLBACK; a problem with a field is answered with Slack's
+# `response_action: "errors"`, keyed by the block_id of the input it concerns.
+
+UPDATE_SUBCOMMAND = "update"
+UPDATE_SHORTCUT = "consulta_update"
+# Should the app's configuration want distinct ids for its global and message shortcuts.
+UPDATE_SHORTCUTS = frozenset({UPDATE_SHORTCUT, "consulta_update_message"})
+UPDATE_CALLBACK = "consulta-update"
+TARGET_BLOCK = "update-target"
+STATUS_BLOCK = "update-status"
+NARRATIVE_BLOCK = "update-narrative"
+EVIDENCE_BLOCK = "update-evidence"
+ENTITY_BLOCK = "update-entity"
+INDICATORS_BLOCK = "update-indicators"
+NEXT_STEP_BLOCK = "update-next-step"
+DUE_BLOCK = "update-due"
+UPDATE_BLOCKS = (
+    TARGET_BLOCK,
+    STATUS_BLOCK,
+    NARRATIVE_BLOCK,
+    EVIDENCE_BLOCK,
+    ENTITY_BLOCK,
+    INDICATORS_BLOCK,
+    NEXT_STEP_BLOCK,
+    DUE_BLOCK,
+)
+# Each input's value sits under this action_id in view.state.values[block_id].
+INPUT_ACTION = "value"
+# Slack's limits for modals and their inputs.
+MAX_VIEW_TITLE = 24
+MAX_LABEL = 2000
+MAX_PLACEHOLDER = 150
+# Slack caps a plain-text input at 3,000 characters, below the core's MAX_NARRATIVE: a
+# longer text goes in a linked report, or through the API.
+MAX_INPUT_TEXT = 3000
+_INDICATOR_SEPARATOR = "|"
+# "#12", or "recommendation 12", but not a paragraph number such as 125.14.
+_REFERENCES = (
+    re.compile(r"(?<![\w&#])#(\d{1,9})(?![\d.,]\d)"),
+    re.compile(
+        r"\b(?:recommendations?|recommandation|recomendaci[oó]n|rec\.)\s*"
+        r"(?:no\.?|n[°º]|number)?\s*#?(\d{1,9})(?![\d.,]?\d)",
+        re.IGNORECASE,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """Someone asked for the update modal: who, the trigger to open it, and any reference."""
+
+    user: str
+    trigger_id: str
+    recommendation: str | None = None
+
+
+def update_command(body: Mapping[str, Any]) -> UpdateRequest | None:
+    """`/consult update [REF]` as a request for the modal; None for any other command."""
+    user = _str(body.get("user_id"))
+    words = plain_text(_str(body.get("text"))).split()
+    if body.get("command") != COMMAND or not user or not words:
+        return None
+    if words[0].casefold() != UPDATE_SUBCOMMAND:
+        return None
+    reference = " ".join(words[1:]).strip() or None
+    return UpdateRequest(user, _str(body.get("trigger_id")), reference)
+
+
+def update_shortcut(body: Mapping[str, Any]) -> UpdateRequest | None:
+    """The update shortcut, global or on a message (whose recommendation is filled in)."""
+    user = _str((body.get("user") or {}).get("id"))
+    if not user or body.get("callback_id") not in UPDATE_SHORTCUTS:
+        return None
+    reference = None
+    if body.get("type") == "message_action":
+        reference = recommendation_in(_str((body.get("message") or {}).get("text")))
+    return UpdateRequest(user, _str(body.get("trigger_id")), reference)
+
+
+def recommendation_in(text: str) -> str | None:
+    """The recommendation a message refers to: its first "#12", else "recommendation 12"."""
+    readable = plain_text(text)
+    for pattern in _REFERENCES:
+        found = pattern.search(readable)
+        if found:
+            return found.group(1)
+    return None
+
+
+def update_modal(
+    language: str,
+    *,
+    recommendation: str | None = None,
+    entities: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """The modal an update is posted with; entities are (value, name), the value their id.
+
+    Its private metadata carries the language, so that what the submission says back is in
+    the language the modal was shown in.
+    """
+
+    def t(text: str) -> str:
+        return translate(language, text)
+
+    statuses = [
+        SlackOption(value=slug, text=_plain(_clip(_status_label(slug, language), MAX_OPTION_TEXT)))
+        for slug in STATUS_SCALE
+    ]
+    if entities and len(entities) <= MAX_SELECT_OPTIONS:
+        entity_element: InputInteractiveElement = StaticSelectElement(
+            action_id=INPUT_ACTION,
+            placeholder=_plain(_clip(t("Choose the entity"), MAX_PLACEHOLDER)),
+            options=[
+                SlackOption(
+                    value=value[:MAX_OPTION_VALUE],
+                    text=_plain(_clip(name.strip() or value, MAX_OPTION_TEXT)),
+                )
+                for value, name in entities
+            ],
+        )
+    else:
+        entity_element = _text_input(
+            placeholder=t("Name or acronym of the ministry or agency"), max_length=200
+        )
+    blocks: list[Block] = [
+        ContextBlock(
+            elements=[
+                _plain(
+                    t(
+                        "A government update is reviewed by the secretariat before it is "
+                        "published; an NHRI assessment is published at once."
+                    )
+                )
+            ]
+        ),
+        _input(
+            TARGET_BLOCK,
+            t("Recommendation number or cluster name"),
+            _text_input(
+                initial_value=_clip(recommendation, 200) if recommendation else None,
+                placeholder=t("For example 12"),
+                max_length=200,
+            ),
+            hint=t("The number of the recommendation (12 or #12), or the name of a cluster."),
+        ),
+        _input(
+            STATUS_BLOCK,
+            t("Implementation status"),
+            StaticSelectElement(
+                action_id=INPUT_ACTION,
+                placeholder=_plain(_clip(t("Choose a status"), MAX_PLACEHOLDER)),
+                options=statuses,
+            ),
+        ),
+        _input(
+            NARRATIVE_BLOCK,
+            t("What was done"),
+            _text_input(multiline=True, max_length=MAX_INPUT_TEXT),
+            hint=t(
+                "Up to 3,000 characters. For more, link to a longer report under Evidence links."
+            ),
+        ),
+        _input(
+            EVIDENCE_BLOCK,
+            t("Evidence links"),
+            _text_input(multiline=True, placeholder="https://", max_length=MAX_INPUT_TEXT),
+            hint=t("One link per line, each starting with http:// or https://."),
+            optional=True,
+        ),
+        _input(ENTITY_BLOCK, t("Responsible entity"), entity_element, optional=True),
+        _input(
+            INDICATORS_BLOCK,
+            t("Indicators"),
+            _text_input(
+                multiline=True,
+                placeholder=t("name | value | YYYY-MM-DD"),
+                max_length=MAX_INPUT_TEXT,
+            ),
+            hint=t(
+                "One per line: name | value | date measured (YYYY-MM-DD), "
+                "for example: Births registered | 84% | 2027-01-31"
+            ),
+            optional=True,
+        ),
+        _input(
+            NEXT_STEP_BLOCK,
+            t("Next step"),
+            _text_input(multiline=True, max_length=MAX_NEXT_STEP),
+            optional=True,
+        ),
+        _input(
+            DUE_BLOCK,
+            t("Target date for the next step"),
+            DatePickerElement(
+                action_id=INPUT_ACTION,
+                placeholder=_plain(_clip(t("Choose a date"), MAX_PLACEHOLDER)),
+            ),
+            optional=True,
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=UPDATE_CALLBACK,
+        title=_plain(_clip(t("Implementation update"), MAX_VIEW_TITLE)),
+        submit=_plain(_clip(t("Post"), MAX_VIEW_TITLE)),
+        close=_plain(_clip(t("Cancel"), MAX_VIEW_TITLE)),
+        blocks=blocks,
+        private_metadata=json.dumps({"language": language}),
+    )
+    return view.to_dict()
+
+
+def update_refusal(language: str) -> str:
+    """What someone who may not post updates is told: how to become verified."""
+    return translate(
+        language,
+        "Only verified government focal points and NHRI staff can post implementation "
+        "updates. Ask the organisers for an invitation code, then send verify CODE to me "
+        "in a direct message.",
+    )
+
+
+def update_notice(text: str, language: str) -> dict[str, Any]:
+    """A modal that only says something, such as why the update form is not for this person."""
+    view = View(
+        type="modal",
+        title=_plain(_clip(translate(language, "Implementation update"), MAX_VIEW_TITLE)),
+        close=_plain(_clip(translate(language, "Close"), MAX_VIEW_TITLE)),
+        blocks=[_section(_clip(text, LIMITS.max_text))],
+    )
+    return view.to_dict()
+
+
+def update_not_opened(language: str) -> str:
+    """What a slash command answers when Slack did not open the modal."""
+    return translate(language, "The update form could not be opened. Please try again.")
+
+
+def update_failed(language: str) -> dict[str, str]:
+    """The modal's errors when the update could not be stored for a reason not the person's."""
+    return {
+        TARGET_BLOCK: translate(
+            language, "Your update could not be saved just now. Please submit it again."
+        )
+    }
+
+
+def command_answer(text: str) -> str:
+    """A slash command's answer: Slack shows it only to the person, read as mrkdwn."""
+    return _escape(text)
+
+
+def update_posted(language: str, number: int, *, published: bool) -> str:
+    """The confirmation sent to the author once the update is stored."""
+    if published:
+        text = translate(language, "Published as assessment #{number}.")
+    else:
+        text = translate(
+            language,
+            "Posted as draft #{number}; the secretariat reviews it before it is published.",
+        )
+    return text.format(number=number)
+
+
+def from_update_submission(body: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The submitter's user id and the modal's fields as typed, each "" when left empty.
+
+    The fields are keyed by block_id; "language" is the language the modal was shown in.
+    """
+    user = _str((body.get("user") or {}).get("id"))
+    view = body.get("view") or {}
+    values = (view.get("state") or {}).get("values") or {}
+    fields: dict[str, str] = {}
+    for block_id in UPDATE_BLOCKS:
+        element = (values.get(block_id) or {}).get(INPUT_ACTION) or {}
+        kind = element.get("type")
+        if kind in ("static_select", "radio_buttons"):
+            value = (element.get("selected_option") or {}).get("value")
+        elif kind == "datepicker":
+            value = element.get("selected_date")
+        else:
+            value = element.get("value")
+        fields[block_id] = value if isinstance(value, str) else ""
+    language = "en"
+    try:
+        metadata = json.loads(_str(view.get("private_metadata")) or "{}")
+    except ValueError:
+        metadata = {}
+    if isinstance(metadata, dict) and metadata.get("language") in SUPPORTED_LANGUAGES:
+        language = metadata["language"]
+    fields["language"] = language
+    return user, fields
+
+
+def parse_update(fields: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """UpdateDraft arguments from the modal's fields, and the errors by block_id.
+
+    The recommendation is passed on as typed: the bot decides whether it names a
+    recommendation or a cluster. Values are checked again, with the rest, by the core.
+    """
+    language = fields.get("language") or "en"
+
+    def t(text: str, **values: Any) -> str:
+        translated = translate(language, text)
+        return translated.format(**values) if values else translated
+
+    errors: dict[str, str] = {}
+    target = fields.get(TARGET_BLOCK, "").strip()
+    if not target:
+        errors[TARGET_BLOCK] = t("Give a recommendation number, such as 12, or a cluster name.")
+    status = fields.get(STATUS_BLOCK, "").strip()
+    if status not in STATUS_SCALE:
+        errors[STATUS_BLOCK] = t("Choose a status.")
+    narrative = fields.get(NARRATIVE_BLOCK, "").strip()
+    if not narrative:
+        errors[NARRATIVE_BLOCK] = t("Say what was done.")
+    indicators: list[dict[str, str]] = []
+    lines = [line.strip() for line in fields.get(INDICATORS_BLOCK, "").splitlines()]
+    for number, line in enumerate((line for line in lines if line), start=1):
+        parts = [part.strip() for part in line.split(_INDICATOR_SEPARATOR)]
+        if len(parts) != 3 or not all(parts):
+            errors[INDICATORS_BLOCK] = t(
+                "Line {number} ({line}) should read name | value | YYYY-MM-DD.",
+                number=number,
+                line=_clip(line, 60),
+            )
+            break
+        indicators.append({"name": parts[0], "value": parts[1], "date": parts[2]})
+    evidence = [
+        line.strip() for line in fields.get(EVIDENCE_BLOCK, "").splitlines() if line.strip()
+    ]
+    entity = fields.get(ENTITY_BLOCK, "").strip()
+    draft: dict[str, Any] = {
+        "status": status,
+        "narrative": narrative,
+        "evidence": evidence,
+        "responsible_entity": (int(entity) if entity.isdigit() else entity) or None,
+        "indicators": indicators,
+        "next_step": fields.get(NEXT_STEP_BLOCK, "").strip() or None,
+        "next_step_due": fields.get(DUE_BLOCK, "").strip() or None,
+        "recommendation": target,
+        "language": language,
+        "channel": Platform.SLACK.value,
+    }
+    return draft, errors
+
+
+# The core names the field a problem is in at the start of its message.
+_FIELD_OF_ERROR = (
+    ("status", STATUS_BLOCK),
+    ("narrative", NARRATIVE_BLOCK),
+    ("evidence", EVIDENCE_BLOCK),
+    ("indicator", INDICATORS_BLOCK),
+    ("next step's target date", DUE_BLOCK),
+    ("next step", NEXT_STEP_BLOCK),
+    ("no responsible entity", ENTITY_BLOCK),
+    ("responsible entity", ENTITY_BLOCK),
+)
+
+
+def update_errors(message: str) -> dict[str, str]:
+    """A problem the core found, under the input it concerns (the recommendation otherwise)."""
+    lowered = message.strip().casefold()
+    block = next(
+        (block for prefix, block in _FIELD_OF_ERROR if lowered.startswith(prefix)), TARGET_BLOCK
+    )
+    return {block: _clip(message.strip(), MAX_LABEL)}
+
+
+def _status_label(slug: str, language: str) -> str:
+    labels = STATUS_LABELS[ImplementationStatus(slug)]
+    return labels.get(language) or labels["en"]
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: InputInteractiveElement,
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=_plain(_clip(label, MAX_LABEL)),
+        element=element,
+        hint=_plain(_clip(hint, MAX_LABEL)) if hint else None,
+        optional=optional,
+    )
+
+
+def _text_input(
+    *,
+    multiline: bool = False,
+    max_length: int = MAX_INPUT_TEXT,
+    placeholder: str | None = None,
+    initial_value: str | None = None,
+) -> PlainTextInputElement:
+    return PlainTextInputElement(
+        action_id=INPUT_ACTION,
+        multiline=multiline,
+        max_length=min(max_length, MAX_INPUT_TEXT),
+        placeholder=_plain(_clip(placeholder, MAX_PLACEHOLDER)) if placeholder else None,
+        initial_value=initial_value,
+    )

@@ -7,6 +7,11 @@ posting can be slow or rate-limited; one person's replies still go out in order.
 
 SlackSender posts one neutral message to a person's DM; the replies use it, and so can the
 outbox dispatcher, for which it is the Slack Sender.
+
+Implementation updates come through a modal (see adapters.slack): `/consult update [REF]` and
+the shortcut with callback_id "consulta_update" open it for verified government focal points
+and NHRI staff, and its submission is stored in one transaction, its confirmation sent to the
+author's DM through the outbox.
 """
 
 from __future__ import annotations
@@ -26,17 +31,23 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from adapters import slack
 from bots.dispatcher import Dispatcher, SendResult
 from bots.inbound import receive, receive_and_queue
+from core import outbox
+from core.clusters import find_cluster, list_entities
 from core.config import ConfigError, Settings
 from core.db import Database
+from core.errors import ConsultaError, NotFound, PermissionDenied
 from core.messages import InboundEvent, OutboundMessage
-from core.models import Participant, PlatformIdentity, utcnow
+from core.models import Participant, PlatformIdentity, UpdateState, utcnow
 from core.outbox import Outcome
 from core.ratelimit import RateLimiter, slack_limits
+from core.recommendations import find as find_recommendation
 from core.rounds import admits, is_open, list_rounds
+from core.updates import UpdateDraft, author_kind, post_update
 from core.vocabulary import Platform, Role
 
 log = logging.getLogger("consulta.slack")
@@ -254,6 +265,63 @@ class _Bot:
         except Exception as error:
             log.error("the App Home could not be published: %s", type(error).__name__)
 
+    async def open_update_form(
+        self, request: slack.UpdateRequest, *, refuse_in_modal: bool
+    ) -> str | None:
+        """Open the update modal, or say why not; returns what to answer with, if anything.
+
+        Someone who may not post updates is told how to become verified: in a small modal
+        when refuse_in_modal (a shortcut has nowhere else to answer), else in the text
+        returned, which a slash command shows only to the person who typed it.
+        """
+        try:
+            hinted = await self.language(request.user)
+            form = await asyncio.to_thread(update_form_for, self.database, request.user, hinted)
+        except Exception as error:
+            log.error("the update form could not be prepared: %s", type(error).__name__)
+            raise SlackEventFailed("the update form could not be prepared") from None
+        if form.allowed:
+            view = slack.update_modal(
+                form.language, recommendation=request.recommendation, entities=form.entities
+            )
+            problem = slack.update_not_opened(form.language)
+        elif refuse_in_modal:
+            view = slack.update_notice(slack.update_refusal(form.language), form.language)
+            problem = None
+        else:
+            return slack.update_refusal(form.language)
+        try:
+            await self.client.views_open(trigger_id=request.trigger_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.open failed: %s", _code(error))
+            return problem
+        return None
+
+    async def submit_update(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a submitted update; the answer to give Slack (errors, or clear the modal)."""
+        user, fields = slack.from_update_submission(body)
+        if not user:
+            return {}
+        language = fields["language"]
+        draft, errors = slack.parse_update(fields)
+        if errors:
+            return {"response_action": "errors", "errors": errors}
+        try:
+            posted = await asyncio.to_thread(post_from_slack, self.database, user, draft)
+        except PermissionDenied:
+            # Pushed over the form, so that closing the notice gives the text typed back.
+            notice = slack.update_notice(slack.update_refusal(language), language)
+            return {"response_action": "push", "view": notice}
+        except ConsultaError as problem:
+            return {"response_action": "errors", "errors": slack.update_errors(str(problem))}
+        except Exception as error:
+            # Database errors quote their parameters, which hold user ids and what was typed.
+            log.error("a Slack update could not be stored: %s", type(error).__name__)
+            return {"response_action": "errors", "errors": slack.update_failed(language)}
+        if posted.queued:
+            self.spawn(self._reply(user, None, posted.queued))
+        return {"response_action": "clear"}
+
 
 _BOTS: weakref.WeakKeyDictionary[AsyncApp, _Bot] = weakref.WeakKeyDictionary()
 
@@ -298,6 +366,99 @@ def open_rounds_for(
         return rounds, participant.language or language or "en"
 
 
+@dataclass(frozen=True)
+class UpdateForm:
+    """Whether a Slack user may post updates, in which language, and the entities to offer."""
+
+    allowed: bool
+    language: str
+    entities: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PostedUpdate:
+    """A stored update: its number, whether it is published, and the queued confirmation."""
+
+    number: int
+    published: bool
+    queued: list[int]
+
+
+def _slack_participant(session: Session, user: str) -> Participant | None:
+    identity = session.scalar(
+        select(PlatformIdentity).where(
+            PlatformIdentity.platform == Platform.SLACK, PlatformIdentity.external_id == user
+        )
+    )
+    return identity.participant if identity is not None else None
+
+
+def _may_post(participant: Participant | None) -> bool:
+    if participant is None:
+        return False
+    try:
+        author_kind(participant)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def update_form_for(database: Database, user: str, language: str | None) -> UpdateForm:
+    """What the update modal needs for a Slack user; looking registers no one."""
+    with database.unit_of_work() as session:
+        participant = _slack_participant(session, user)
+        shown = (participant.language if participant else None) or language or "en"
+        if not _may_post(participant):
+            return UpdateForm(False, shown)
+        entities = [
+            (str(e.id), f"{e.name} ({e.acronym})" if e.acronym else e.name)
+            for e in list_entities(session)
+        ]
+        return UpdateForm(True, shown, entities)
+
+
+def _target(session: Session, reference: str) -> dict[str, int]:
+    """The recommendation or, failing that, the cluster a typed reference names."""
+    try:
+        return {"recommendation": find_recommendation(session, reference).id}
+    except NotFound as missing:
+        if reference.strip().lstrip("#").isdigit():
+            raise
+        try:
+            return {"cluster": find_cluster(session, reference).id}
+        except NotFound:
+            raise NotFound(f"{missing}, nor a cluster named {reference.strip()!r}") from None
+
+
+def post_from_slack(database: Database, user: str, draft: Mapping[str, Any]) -> PostedUpdate:
+    """Post an update from the modal for a Slack user, and queue its confirmation, at once.
+
+    Someone Slack does not know yet is refused like anyone unverified, and not registered.
+    """
+    with database.unit_of_work() as session:
+        participant = _slack_participant(session, user)
+        if participant is None:
+            raise PermissionDenied("only verified participants can post updates")
+        # Refused before anything else is looked up, whatever else is wrong.
+        author_kind(participant)
+        fields = {**draft, "recommendation": None, "cluster": None}
+        fields.update(_target(session, str(draft.get("recommendation") or "")))
+        version = post_update(session, participant, UpdateDraft(**fields))
+        published = version.state is UpdateState.PUBLISHED
+        language = str(fields.get("language") or participant.language or "en")
+        text = slack.update_posted(language, version.update_id, published=published)
+        queued = [
+            outbox.enqueue_to(
+                session,
+                Platform.SLACK,
+                user,
+                OutboundMessage(text, language=language),
+                participant_id=participant.id,
+            ).id
+        ]
+        return PostedUpdate(version.update_id, published, queued)
+
+
 def make_app(
     settings: Settings, database: Database, limiter: RateLimiter | None = None
 ) -> AsyncApp:
@@ -336,10 +497,26 @@ def make_app(
         await bot.inbound(body, slack.from_block_actions(body))
 
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        request = slack.update_command(body)
+        if request is not None:
+            # A refusal is answered where the command was typed, seen only by its author.
+            answer = await bot.open_update_form(request, refuse_in_modal=False)
+            await ack(slack.command_answer(answer) if answer else "")
+            return
         # An empty answer: the replies come in the DM, not where the command was typed.
         await ack()
         event = slack.from_command(body)
         await bot.inbound(body, [event] if event is not None else [])
+
+    async def on_update_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
+        request = slack.update_shortcut(body)
+        if request is not None:
+            # A shortcut's answer shows nothing: what goes wrong is said in a modal or not at all.
+            await bot.open_update_form(request, refuse_in_modal=True)
+        await ack()
+
+    async def on_update_submission(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack(**await bot.submit_update(body))
 
     async def on_options(ack: AsyncAck) -> None:
         await ack(options=[])
@@ -354,8 +531,11 @@ def make_app(
     app.action(everything)(on_action)
     app.command(slack.COMMAND)(on_command)
     app.command(everything)(acknowledge)
+    app.view(slack.UPDATE_CALLBACK)(on_update_submission)
     app.view(everything)(acknowledge)
     app.view_closed(everything)(acknowledge)
+    for callback_id in sorted(slack.UPDATE_SHORTCUTS):
+        app.shortcut(callback_id)(on_update_shortcut)
     app.shortcut(everything)(acknowledge)
     app.options(everything)(on_options)
     app.event(everything)(acknowledge)

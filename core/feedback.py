@@ -26,13 +26,13 @@ from core.models import (
 from core.updates import STATUS_SCALE
 from core.visibility import comment_record, sees
 from core.vocabulary import Platform
-from surveys.definition import STATUS_LABELS, ImplementationStatus
+from surveys.definition import STATUS_LABELS, ImplementationStatus, Kind
 
 AGREEMENT = "agreement"
 STATUS = "status"
 COMMENT = "comment"
 AGREEMENT_CHOICES = ("agree", "disagree", "dont_know")
-STATUS_KIND = "implementation_status"
+STATUS_KIND = Kind.IMPLEMENTATION_STATUS.value
 OPTION_PREFIX = "fb"
 SHARED, PRIVATE = "shared", "private"
 MAX_COMMENT = 4_000

@@ -60,15 +60,15 @@ def invite(
     now = now or utcnow()
     if role not in INVITABLE:
         raise InvalidInput(
-            f"--role {role.value!r} cannot be given by invitation; invite "
+            f"role: {role.value!r} cannot be given by invitation; invite "
             "'nhri' or 'government' (organisers are added with participants add)"
         )
     org = find_organisation(session, organisation)
     assert org is not None
     if org.type is not INVITABLE[role]:
         raise InvalidInput(
-            f"--organisation {org.name!r} is of type {org.type.value!r}; an invitation "
-            f"with --role {role.value!r} needs an organisation of type {INVITABLE[role].value!r}"
+            f"organisation: {org.name!r} is of type {org.type.value!r}; an invitation "
+            f"for the role {role.value!r} needs an organisation of type {INVITABLE[role].value!r}"
         )
     shown, code_hash = new_code(10)
     invitation = RoleInvitation(

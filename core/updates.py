@@ -344,7 +344,7 @@ def reject(
     now = now or utcnow()
     _require_organiser(reviewer)
     if not note.strip():
-        raise InvalidInput("--note: say why the draft is sent back, so its author can fix it")
+        raise InvalidInput("note: say why the draft is sent back, so its author can fix it")
     update = get_update(session, update_id)
     version = _pending(update, update.id)
     version.state = UpdateState.REJECTED
@@ -463,4 +463,3 @@ def describe(version: UpdateVersion, viewer: Participant | None) -> dict[str, An
         "review_note": version.review_note if named else None,
         "channel": version.channel,
     }
-

@@ -18,6 +18,7 @@ from bots.api.routes import (
     rounds,
     slack,
     telegram,
+    updates,
     webhook,
 )
 from bots.bootstrap import start
@@ -75,6 +76,7 @@ def create_app(
     app.include_router(people.router)
     app.include_router(rounds.router)
     app.include_router(outbox.router)
+    app.include_router(updates.router)
     for channel in (telegram, slack, webhook):
         channel.install(app)
     return app

@@ -14,7 +14,7 @@ from core.config import Settings
 from core.db import Database
 from core.errors import PermissionDenied
 from core.models import Participant
-from core.permissions import Permission, can
+from core.permissions import Permission, require_of
 
 bearer = HTTPBearer(auto_error=False, description="A token from `consulta tokens create`.")
 
@@ -60,14 +60,14 @@ def get_caller(
 
 
 def allowed(permission: Permission) -> Callable[[Participant], Participant]:
-    """A dependency that lets the request through only if the caller's role has the permission."""
+    """A dependency that lets the request through only if the caller's verified role may."""
 
     def check(caller: Annotated[Participant, Depends(get_caller)]) -> Participant:
-        if not can(caller.role, permission):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"the role {caller.role.value!r} does not have {permission.value!r}",
-            )
+        # The verified role decides: a claimed government or NHRI role is not enough.
+        try:
+            require_of(caller, permission)
+        except PermissionDenied as refusal:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(refusal)) from None
         return caller
 
     return check

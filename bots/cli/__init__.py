@@ -20,6 +20,7 @@ from bots.cli import (
     serve,
     surveys,
     tokens,
+    updates,
 )
 from bots.cli.common import make_app
 
@@ -41,11 +42,13 @@ for sub, name in [
     (rounds.round_app, "rounds"),
     (outbox.outbox_app, "outbox"),
     (bot.bot_app, "bot"),
+    (updates.updates_app, "updates"),
 ]:
     app.add_typer(sub, name=name)
 
 app.command("answers")(chat.answers_list)
 app.command("chat")(chat.chat)
+app.command("gaps")(updates.gaps)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 

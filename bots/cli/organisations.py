@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from bots.cli.common import CLI_ACTOR, JsonFlag, err, make_app, open_database, print_json, table
-from core import invitees, people
+from core import invitations, invitees, people
 from core.vocabulary import OrganisationType, Role
 
 org_app = make_app("Organisations: government entities, NHRIs, civil society, academia, UN.")
@@ -108,6 +109,43 @@ def part_list(
     else:
         columns = ["id", "pseudonym", "role", "organisation", "language"]
         table(columns + (["name"] if show_names else []), [list(r.values()) for r in rows])
+
+
+@part_app.command("invite")
+def part_invite(
+    role: Annotated[Role, typer.Option(help="nhri or government.", show_default=False)],
+    organisation: Annotated[
+        str,
+        typer.Option(help="Organisation name or id, of the role's type.", show_default=False),
+    ],
+    name: Annotated[str | None, typer.Option(help="The invitee's name (kept private).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a one-time code that gives an NHRI or government focal point their role."""
+    with open_database() as (_, database), database.unit_of_work() as s:
+        made = invitations.invite(
+            s, role=role, organisation=organisation, display_name=name, actor=CLI_ACTOR
+        )
+    days = invitations.INVITATION_LIFETIME.days
+    redeem = f"send `verify {made.code}` to the bot in Slack, Telegram or over the webhook"
+    if as_json:
+        print_json(
+            {
+                "code": made.code,
+                "role": made.role.value,
+                "organisation": made.organisation,
+                "valid_days": days,
+                "expires_at": made.expires_at.isoformat(timespec="seconds"),
+                "how_to_redeem": redeem,
+            }
+        )
+        return
+    err.print(
+        f"Invitation for the {made.role.value} role at {made.organisation}. It works once, "
+        f"for {days} days, until {made.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only now:"
+    )
+    sys.stdout.write(made.code + "\n")
+    err.print(f"To redeem it, the invitee should {redeem}.")
 
 
 @part_app.command("import")

@@ -20,9 +20,11 @@ from bots.cli.common import (
     print_json,
     table,
 )
+from bots.cli.updates import operator, timeline_line
 from core import recommendations
 from core.importing.readers import ImportFormat, template_header
 from core.importing.service import ImportOptions, import_recommendations
+from core.timeline import timeline
 from core.vocabulary import Mechanism, Position
 
 rec_app = make_app("Import, list, search and show recommendations.")
@@ -221,20 +223,35 @@ def rec_search(
 @rec_app.command("show")
 def rec_show(
     recommendation_id: Annotated[int, typer.Argument(help="The recommendation's id.")],
+    with_timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline", help="Also show its updates, assessments and consultation results."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Show one recommendation in full, with its translations."""
     with open_database() as (_, database), database.unit_of_work() as s:
         data = recommendations.describe(recommendations.get(s, recommendation_id))
+        if with_timeline:
+            data["timeline"] = timeline(s, recommendation_id, operator())
     if as_json:
         print_json(data)
         return
+    events = data.pop("timeline", None)
     for key, value in data.items():
         if isinstance(value, list):
             value = "; ".join(v["code"] if isinstance(v, dict) else str(v) for v in value)
         elif isinstance(value, dict):
             value = "\n".join(f"[{lang}] {text}" for lang, text in value.items())
         out.print(f"{key}: {'' if value is None else value}")
+    if events is not None:
+        out.print("timeline:")
+        for event in events:
+            out.print(f"  {timeline_line(event)}")
+        if not events:
+            out.print("  nothing yet")
 
 
 @rec_app.command("template")

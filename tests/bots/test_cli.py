@@ -13,19 +13,6 @@ from core.models import AuditEntry, Recommendation, RecommendationTranslation
 from tests.conftest import FIXTURES, PSEUDONYM_KEY
 
 
-@pytest.fixture
-def consulta(database, monkeypatch):
-    """Run `consulta ARGS...` against the test database; returns the click Result."""
-    monkeypatch.setenv("CONSULTA_DATABASE_URL", database.url)
-    monkeypatch.setenv("CONSULTA_PSEUDONYM_KEY", PSEUDONYM_KEY.decode())
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return run
-
-
 def _count(database, model=Recommendation) -> int:
     with database.unit_of_work() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0

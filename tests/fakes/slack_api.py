@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -42,6 +43,14 @@ MAX_OPTION_VALUE = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_HEADER_TEXT = 150
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+# A modal's limits, as views.open, views.update and views.push enforce them.
+MAX_VIEW_BLOCKS = 100
+MAX_VIEW_TITLE = 24
+MAX_LABEL = 2000
+MAX_PLACEHOLDER = 150
+MAX_INPUT_LENGTH = 3000
+MAX_PRIVATE_METADATA = 3000
+MAX_ID = 255
 
 
 @dataclass(frozen=True)
@@ -298,6 +307,58 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         return {"ok": True, "view": {"id": "V0HOME", **view}}
 
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        return self._show_view(params)
+
+    def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._views_open(params)
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("view_id") and not params.get("external_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._show_view(params, str(params.get("view_id") or ""))
+
+    def _show_view(self, params: dict[str, Any], view_id: str = "") -> dict[str, Any]:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        problems = view_problems(view)
+        if problems:
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": problems},
+            }
+        view_id = view_id or next_id("V")
+        shown = {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "state": {"values": {}},
+            "hash": next_ts(),
+            "private_metadata": "",
+            "callback_id": "",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "external_id": "",
+            "app_id": APP_ID,
+            "app_installed_team_id": TEAM_ID,
+            "bot_id": BOT_ID,
+            **view,
+        }
+        return {"ok": True, "view": shown}
+
+    def views(self, method: str = "views.open") -> list[dict[str, Any]]:
+        """The views Slack showed through a method, in order, as the app sent them."""
+        return [
+            c.params["view"]
+            for c in self.received(method)
+            if c.status == 200 and isinstance(c.params.get("view"), dict)
+        ]
+
     def _refuse_message(self, params: dict[str, Any]) -> dict[str, Any] | None:
         if not params.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
@@ -369,6 +430,99 @@ def _element_problems(element: dict[str, Any], where: str) -> str:
                 return f"option value must be 1 to {MAX_OPTION_VALUE} characters {where}"
         return ""
     return f"unsupported element type: {kind} {where}"
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal, as its error lines; empty when valid."""
+    problems: list[str] = []
+    if view.get("type") != "modal":
+        problems.append("view type must be modal [json-pointer:/view/type]")
+    for name, required in (("title", True), ("submit", False), ("close", False)):
+        text = (view.get(name) or {}).get("text")
+        if (required and not text) or (text is not None and not 0 < len(text) <= MAX_VIEW_TITLE):
+            problems.append(
+                f"{name} must be 1 to {MAX_VIEW_TITLE} characters [json-pointer:/view/{name}]"
+            )
+    if len(view.get("private_metadata") or "") > MAX_PRIVATE_METADATA:
+        problems.append("private_metadata is too long [json-pointer:/view/private_metadata]")
+    if len(view.get("callback_id") or "") > MAX_ID:
+        problems.append("callback_id is too long [json-pointer:/view/callback_id]")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks:
+        return [*problems, "blocks must be a non-empty array [json-pointer:/view/blocks]"]
+    inputs = [b for b in blocks if b.get("type") == "input"]
+    if inputs and not (view.get("submit") or {}).get("text"):
+        problems.append("a view with inputs needs a submit button [json-pointer:/view/submit]")
+    block_ids = [b["block_id"] for b in blocks if b.get("block_id")]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append("block_id values must be unique [json-pointer:/view/blocks]")
+    others = [b for b in blocks if b.get("type") != "input"]
+    problems.extend(block_problems(others, most=MAX_VIEW_BLOCKS))
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        problems.append(f"no more than {MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]")
+    for index, block in enumerate(blocks):
+        if block.get("type") == "input":
+            problems.extend(_input_problems(block, f"[json-pointer:/view/blocks/{index}]"))
+    return problems
+
+
+def _input_problems(block: dict[str, Any], where: str) -> list[str]:
+    problems: list[str] = []
+    label = (block.get("label") or {}).get("text") or ""
+    if not label or len(label) > MAX_LABEL:
+        problems.append(f"label must be 1 to {MAX_LABEL} characters {where}")
+    if len((block.get("hint") or {}).get("text") or "") > MAX_LABEL:
+        problems.append(f"hint must be at most {MAX_LABEL} characters {where}")
+    if len(block.get("block_id") or "") > MAX_ID:
+        problems.append(f"block_id must be at most {MAX_ID} characters {where}")
+    element = block.get("element") or {}
+    kind = element.get("type")
+    if len((element.get("placeholder") or {}).get("text") or "") > MAX_PLACEHOLDER:
+        problems.append(f"placeholder must be at most {MAX_PLACEHOLDER} characters {where}")
+    if kind == "plain_text_input":
+        most = element.get("max_length", MAX_INPUT_LENGTH)
+        if not isinstance(most, int) or not 0 < most <= MAX_INPUT_LENGTH:
+            problems.append(f"max_length must be 1 to {MAX_INPUT_LENGTH} {where}")
+        elif len(element.get("initial_value") or "") > most:
+            problems.append(f"initial_value is longer than max_length {where}")
+    elif kind == "static_select":
+        problem = _element_problems(element, where)
+        if problem:
+            problems.append(problem)
+        initial = element.get("initial_option")
+        if initial is not None and initial not in (element.get("options") or []):
+            problems.append(f"initial_option must be one of the options {where}")
+    elif kind == "datepicker":
+        initial = element.get("initial_date")
+        if initial is not None and not _is_date(initial):
+            problems.append(f"initial_date must be YYYY-MM-DD {where}")
+    else:
+        problems.append(f"unsupported input element type: {kind} {where}")
+    return problems
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return len(text) == 10
+
+
+def submission_problems(answer: dict[str, Any], view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in the app's answer to a view_submission; empty when valid."""
+    action = answer.get("response_action")
+    if action == "errors":
+        inputs = {b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"}
+        errors = answer.get("errors")
+        if not isinstance(errors, dict) or not errors:
+            return ["errors must be a non-empty object keyed by block_id"]
+        return [f"{key} is not the block_id of an input" for key in errors if key not in inputs]
+    if action in ("update", "push"):
+        return view_problems(answer.get("view") or {})
+    if action in (None, "clear"):
+        return []
+    return [f"unknown response_action {action!r}"]
 
 
 def dm_of(user: str) -> str:
@@ -553,6 +707,122 @@ def slash_command(
     }
 
 
+def global_shortcut(user: str, callback_id: str) -> dict[str, Any]:
+    """A shortcut payload: a person chose the app's global shortcut."""
+    return {
+        "type": "shortcut",
+        "token": "legacy-verification-token",
+        "action_ts": next_ts(),
+        "team": {"id": TEAM_ID, "domain": "consulta-test"},
+        "user": {"id": user, "username": "member", "team_id": TEAM_ID},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": f"{next_id('')}.{next_id('')}.{next_id('t')}",
+    }
+
+
+def message_action(
+    user: str, callback_id: str, text: str, *, author: str = "U0AUTHOR1", channel: str = "C0GENERAL"
+) -> dict[str, Any]:
+    """A message_action payload: a person chose the app's shortcut on someone's message."""
+    ts = next_ts()
+    return {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": next_ts(),
+        "team": {"id": TEAM_ID, "domain": "consulta-test"},
+        "user": {"id": user, "username": "member", "team_id": TEAM_ID, "name": "member"},
+        "channel": {"id": channel, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": f"{next_id('')}.{next_id('')}.{next_id('t')}",
+        "response_url": "https://hooks.slack.com/app/T0CONSULTA/1/fake",
+        "message_ts": ts,
+        "message": {
+            "client_msg_id": next_id("msg-"),
+            "type": "message",
+            "text": text,
+            "user": author,
+            "ts": ts,
+            "team": TEAM_ID,
+        },
+    }
+
+
+def state_values(view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    """view.state.values as Slack reports them: every input, empty ones as null.
+
+    answers are by block_id: the text typed, the label (or value) of the option chosen in a
+    menu, or the date picked.
+    """
+    values: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        kind = element["type"]
+        answer = answers.get(block["block_id"])
+        if kind == "plain_text_input":
+            state: dict[str, Any] = {"type": kind, "value": answer or None}
+        elif kind == "static_select":
+            chosen = next(
+                (
+                    o
+                    for o in element.get("options") or []
+                    if answer is not None and answer in (o["text"]["text"], o["value"])
+                ),
+                None,
+            )
+            if answer is not None and chosen is None:
+                raise AssertionError(f"no option {answer!r} in {block['block_id']}")
+            state = {"type": kind, "selected_option": chosen}
+        elif kind == "datepicker":
+            state = {"type": kind, "selected_date": answer or None}
+        else:
+            raise AssertionError(f"the fake cannot fill a {kind}")
+        values[block["block_id"]] = {element["action_id"]: state}
+    unknown = set(answers) - set(values)
+    if unknown:
+        raise AssertionError(f"the view has no inputs {sorted(unknown)}")
+    return values
+
+
+def view_submission(user: str, view: dict[str, Any], answers: dict[str, str]) -> dict[str, Any]:
+    """A view_submission payload: a person filled in a modal the app opened and submitted it."""
+    shown = {
+        "id": view.get("id") or next_id("V"),
+        "team_id": TEAM_ID,
+        "type": "modal",
+        "private_metadata": "",
+        "callback_id": "",
+        "hash": next_ts(),
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "root_view_id": view.get("id"),
+        "previous_view_id": None,
+        "app_id": APP_ID,
+        "external_id": "",
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": BOT_ID,
+        **view,
+        "state": {"values": state_values(view, answers)},
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "consulta-test"},
+        "user": {"id": user, "username": "member", "name": "member", "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "trigger_id": f"{next_id('')}.{next_id('')}.{next_id('t')}",
+        "view": shown,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def controls(message: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Every interactive element of a posted message, with the block that holds it."""
     for block in message.get("blocks") or []:
@@ -623,6 +893,28 @@ class Workspace:
         """Type a slash command (/consult unless told) and a text."""
         body = urlencode(slash_command(user, text, command=command)).encode()
         return self.post(body, "application/x-www-form-urlencoded")
+
+    def shortcut(self, user: str, callback_id: str) -> Any:
+        """Choose the app's global shortcut."""
+        return self.interact(global_shortcut(user, callback_id))
+
+    def message_shortcut(self, user: str, callback_id: str, text: str) -> Any:
+        """Choose the app's shortcut on a message with this text."""
+        return self.interact(message_action(user, callback_id, text))
+
+    def opened_view(self, count: int = 1, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+        """Wait until views.open has shown count views; return the last, as Slack shows it."""
+
+        def opened(calls: list[Call]) -> bool:
+            return sum(1 for c in calls if c.method == "views.open" and c.status == 200) >= count
+
+        self.fake.wait_for(opened, timeout)
+        view: dict[str, Any] = self.fake.views()[-1]
+        return {"id": f"V0VIEW{count:04d}", **view}
+
+    def submit(self, user: str, view: dict[str, Any], answers: dict[str, str]) -> Any:
+        """Fill in the modal's inputs (by block_id) and submit it."""
+        return self.interact(view_submission(user, view, answers))
 
     def write(self, user: str, text: str, ts: str = "") -> Any:
         """Write a message to the bot in the DM."""
