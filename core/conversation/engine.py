@@ -330,13 +330,13 @@ class _Turn:
             if about_update is not None:
                 followup.on_feedback_option(self, *about_update)
             elif option.startswith(followup.FORM_OPTION + "."):
-                form = followup.open_form(self.session, self.participant)
+                form = followup.open_form(self.session, self.participant, self.now)
                 followup.on_form_option(self, form, option.split(".", 1)[1])
             else:
                 self.on_option(option)
             return
         command = parse_command(text) if text else None
-        form = followup.open_form(self.session, self.participant)
+        form = followup.open_form(self.session, self.participant, self.now)
         if form is not None and (command is None or command[0] in FORM_COMMANDS):
             followup.on_form(self, form, text, command[0] if command else None)
             return

@@ -8,7 +8,7 @@ nothing; only the person's own action opens one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -46,6 +46,7 @@ FORM_OPTION = "uf"
 FIELDS = ("target", "status", "narrative", "evidence", "entity", "indicators", "next_step", "due")
 OPTIONAL = frozenset({"evidence", "entity", "indicators", "next_step", "due"})
 MOST_ENTITY_BUTTONS = 10
+FORM_IDLE = timedelta(hours=2)
 ROLE_NAMES = {Role.NHRI: "NHRI staff", Role.GOVERNMENT: "government focal point"}
 
 
@@ -655,6 +656,13 @@ def _post(turn: Turn, form: ChatForm) -> None:
         )
 
 
-def open_form(session: Session, participant: Participant) -> ChatForm | None:
-    """The form the participant is filling in, if any."""
-    return session.scalar(select(ChatForm).where(ChatForm.participant_id == participant.id))
+def open_form(session: Session, participant: Participant, now: datetime) -> ChatForm | None:
+    """The form the participant is filling in, if any; one left idle is dropped."""
+    form = session.scalar(select(ChatForm).where(ChatForm.participant_id == participant.id))
+    if form is not None and now - form.updated_at > FORM_IDLE:
+        # Someone who walked away from a comment must not have their next round answer
+        # taken as one.
+        session.delete(form)
+        session.flush()
+        return None
+    return form

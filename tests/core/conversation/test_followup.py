@@ -415,3 +415,16 @@ def test_nothing_is_sent_to_followers_at_night(database):
     with database.unit_of_work() as session:
         assert news.deliver_news(session, night_in_tokyo) == 0
         assert news.deliver_news(session, night_in_tokyo + timedelta(hours=10)) == 1
+
+
+def test_a_comment_left_unwritten_does_not_swallow_later_messages(database):
+    _setup(database)
+    update_id = _published_update(database)
+    follower = _person(database, "follower")
+    follower.press_id(feedback.option_id(update_id, feedback.COMMENT))
+    assert "Write your comment" in follower.said
+    follower.now = NOW + timedelta(hours=3)
+    assert "To take part in a consultation, send its code" in follower.send("hello")
+    assert _count(database, ChatForm) == 0
+    with database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Answer)) == 0
