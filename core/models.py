@@ -289,6 +289,8 @@ class Participant(Base):
     verified_at: Mapped[datetime | None] = mapped_column()
     # Whoever answers on a recommendation follows it, unless they said `autofollow off`.
     auto_follow: Mapped[bool] = mapped_column(default=True)
+    # Permissions given to this person by name, beyond their role (e.g. "export:raw").
+    grants: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     identities: Mapped[list[PlatformIdentity]] = relationship(
