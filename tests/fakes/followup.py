@@ -158,3 +158,57 @@ def withdraw_status(
         )
     ).one()
     return answers.withdraw(session, conversation, f"status@{recommendation_id}", NOW)
+
+
+def give_answer(
+    session: Session,
+    participant: Participant,
+    consultation: Round,
+    question_id: str,
+    value: object,
+    *,
+    language: str = "en",
+    channel: Platform = Platform.TELEGRAM,
+    text: str | None = None,
+    disclosure: Disclosure = Disclosure.ANONYMOUS,
+    recommendation_id: int | None = None,
+    kind: str | None = None,
+    now: datetime = NOW,
+) -> Answer:
+    """Any answer in the round, in the language and channel given, as the engine stores it."""
+    conversation = session.scalar(
+        select(Conversation).where(
+            Conversation.participant_id == participant.id,
+            Conversation.round_id == consultation.id,
+        )
+    )
+    if conversation is None:
+        assert consultation.survey_id is not None
+        version = latest_version(session, consultation.survey_id)
+        assert version is not None
+        conversation = Conversation(
+            participant_id=participant.id,
+            round_id=consultation.id,
+            survey_version_id=version.id,
+            status=ConversationStatus.ACTIVE,
+            channel=channel,
+            language=language,
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(conversation)
+        session.flush()
+    slot = question_id if recommendation_id is None else f"{question_id}@{recommendation_id}"
+    return answers.record(
+        session,
+        conversation,
+        slot=slot,
+        question_id=question_id,
+        recommendation_id=recommendation_id,
+        value=value,
+        text=text,
+        channel=channel,
+        disclosure=disclosure,
+        now=now,
+        kind=kind,
+    )

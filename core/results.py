@@ -1,0 +1,916 @@
+"""A round's results: counts computed in the database, with small cells suppressed.
+
+Every output (exports, reports, the dashboard, the API) takes its numbers from
+`round_results`, which builds all of a round's tables at once. That is what makes the
+suppression pattern the same in every table published for a round: a hidden cell is hidden
+everywhere it appears, and enough other cells are hidden with it that no row or column total
+gives it away.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, true, union
+from sqlalchemy.orm import Session, aliased
+
+from core import gaps
+from core.models import (
+    Answer,
+    Cluster,
+    Conversation,
+    Disclosure,
+    Notification,
+    Organisation,
+    Participant,
+    Recommendation,
+    Round,
+    Tag,
+    TagKind,
+    cluster_members,
+    recommendation_tags,
+    round_recommendations,
+)
+from core.rounds import describe as describe_round
+from core.rounds import find_round
+from core.survey_store import definition_of, latest_version
+from surveys.definition import Kind, Question, Survey, localized
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One count, and whether it must be hidden."""
+
+    count: int
+    suppressed: bool = False
+
+    @property
+    def shown(self) -> int | None:
+        """The count as it may be published: None when suppressed."""
+        return None if self.suppressed else self.count
+
+    def as_data(self) -> dict[str, Any]:
+        """The JSON form: {"count": 12, "suppressed": false} or {"count": null, ...: true}."""
+        return {"count": self.shown, "suppressed": self.suppressed}
+
+    def text(self, k: int) -> str:
+        """The CSV and XLSX form: the count, or `<k` when suppressed."""
+        return f"<{k}" if self.suppressed else str(self.count)
+
+
+@dataclass
+class Table:
+    """Counts of one question's answers (or of people), broken down by one dimension.
+
+    Rows are the dimension's values, columns the answer's values. Row totals count the
+    answers in each row; column totals exist only where rows partition the answers (not for
+    themes, clusters or SDG targets, which a recommendation can have several of).
+    """
+
+    key: str
+    title: str
+    dimension: str
+    dimension_label: str
+    rows: list[tuple[str, str]]
+    columns: list[tuple[str, str]]
+    cells: dict[tuple[str, str], Cell]
+    row_totals: dict[str, Cell]
+    column_totals: dict[str, Cell] | None
+    total: Cell
+    question_id: str | None = None
+    question_kind: str | None = None
+    # Whether cells add up to their row totals (false for multiple choice, where one
+    # person may tick several).
+    additive: bool = True
+
+    def cell(self, row: str, column: str) -> Cell:
+        """One cell; a combination nobody gave is a zero count."""
+        return self.cells.get((row, column), Cell(0))
+
+    def as_data(self) -> dict[str, Any]:
+        """The table as JSON-ready data, suppressed cells written as the format says."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "question": self.question_id,
+            "question_kind": self.question_kind,
+            "dimension": self.dimension,
+            "columns": [{"value": v, "label": label} for v, label in self.columns],
+            "rows": [
+                {
+                    "value": value,
+                    "label": label,
+                    "cells": {c: self.cell(value, c).as_data() for c, _ in self.columns},
+                    "total": self.row_totals[value].as_data(),
+                }
+                for value, label in self.rows
+            ],
+            "column_totals": (
+                {c: cell.as_data() for c, cell in self.column_totals.items()}
+                if self.column_totals is not None
+                else None
+            ),
+            "total": self.total.as_data(),
+        }
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """A written answer as organisers may read it: who, only as far as its author allowed."""
+
+    question_id: str
+    question: str
+    recommendation_id: int | None
+    text: str
+    disclosure: str
+    language: str
+    channel: str
+    # The day only: a time of day can identify who wrote.
+    date: str
+    participant: str | None = None
+    organisation: str | None = None
+
+
+@dataclass
+class RoundResults:
+    """Everything aggregated about one round, with one suppression pattern across it."""
+
+    round: dict[str, Any]
+    k: int
+    # People: invited (or joined), and who gave at least one answer, by dimension.
+    response: list[Table] = field(default_factory=list)
+    # Answers to each choice and scale question, overall and by each dimension.
+    tables: list[Table] = field(default_factory=list)
+    # Implementation status by recommendation, with the perception gap (core.gaps rows).
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+
+    def table(self, key: str) -> Table:
+        """One table by its key."""
+        for table in (*self.response, *self.tables):
+            if table.key == key:
+                return table
+        raise KeyError(key)
+
+    def for_question(self, question_id: str) -> list[Table]:
+        """The tables of one question, overall first."""
+        return [t for t in self.tables if t.question_id == question_id]
+
+
+CHOICE_KINDS = (
+    Kind.SINGLE_CHOICE,
+    Kind.MULTIPLE_CHOICE,
+    Kind.RATING,
+    Kind.YES_NO,
+    Kind.IMPLEMENTATION_STATUS,
+)
+# Breakdowns whose rows split the answers (each answer in one row), and those where an answer
+# can count in several rows (a recommendation with two themes), which have no column totals.
+PARTITIONS = ("language", "channel", "stakeholder_group", "organisation_type", "recommendation")
+OVERLAPPING = ("cluster", "theme", "sdg_target")
+DIMENSION_LABELS = {
+    "overall": "All answers",
+    "language": "Language",
+    "channel": "Channel",
+    "stakeholder_group": "Stakeholder group",
+    "organisation_type": "Organisation type",
+    "recommendation": "Recommendation",
+    "cluster": "Cluster",
+    "theme": "Theme",
+    "sdg_target": "SDG target",
+}
+RESPONSE_DIMENSIONS = ("overall", "channel", "language", "stakeholder_group", "organisation_type")
+NOT_GIVEN = "not_given"
+NOT_JOINED = "not_joined"
+NO_ORGANISATION = "none"
+INVITED, RESPONDED = "invited", "responded"
+RAW_COLUMNS = [
+    "participant",
+    "stakeholder_group",
+    "question",
+    "recommendation_id",
+    "value",
+    "text",
+    "language",
+    "channel",
+    "disclosure",
+    "version",
+    "current",
+    "withdrawn",
+    "answered_on",
+]
+
+
+# --- suppression ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Grid:
+    """A table's raw counts and which entries are hidden, while the pattern is worked out."""
+
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], int]
+    row_totals: dict[str, int]
+    column_totals: dict[str, int] | None
+    total: int
+    row_lines: bool
+    column_lines: bool
+    hidden: set[tuple[str, str]] = field(default_factory=set)
+
+    # Entries: ("c", row, column) cells, ("r", row) row totals, ("k", column) column totals,
+    # ("t",) the total.
+    def count(self, entry: tuple[str, ...]) -> int:
+        kind = entry[0]
+        if kind == "c":
+            return self.cells.get((entry[1], entry[2]), 0)
+        if kind == "r":
+            return self.row_totals[entry[1]]
+        if kind == "k":
+            assert self.column_totals is not None
+            return self.column_totals[entry[1]]
+        return self.total
+
+    def lines(self) -> list[list[tuple[str, ...]]]:
+        """Groups of entries of which one is the sum of the others."""
+        found: list[list[tuple[str, ...]]] = []
+        if self.row_lines:
+            for row in self.rows:
+                found.append([("c", row, c) for c in self.columns] + [("r", row)])
+        if self.column_lines and self.column_totals is not None:
+            for column in self.columns:
+                found.append([("c", r, column) for r in self.rows] + [("k", column)])
+        # Row totals add up to the total when rows split the answers.
+        if self.column_totals is not None and (self.row_lines or self.column_lines):
+            found.append([("r", r) for r in self.rows] + [("t",)])
+            if self.row_lines:
+                found.append([("k", c) for c in self.columns] + [("t",)])
+        return found
+
+
+def _suppress(grid: _Grid, k: int, hidden: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Hide every count below k, then more until no sum gives a hidden count away."""
+    entries: list[tuple[str, ...]] = [("c", r, c) for r in grid.rows for c in grid.columns]
+    entries += [("r", r) for r in grid.rows]
+    if grid.column_totals is not None:
+        entries += [("k", c) for c in grid.columns]
+    entries.append(("t",))
+    hidden = set(hidden) | {e for e in entries if grid.count(e) < k}
+    lines = grid.lines()
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            concealed = [e for e in line if e in hidden]
+            if len(concealed) != 1:
+                continue
+            # One hidden entry in a sum is the sum's difference: hide the smallest other
+            # count too, cells before totals, in a fixed order so every run agrees.
+            others = sorted(
+                (e for e in line if e not in hidden),
+                key=lambda e: (e[0] != "c", grid.count(e), e),
+            )
+            if others:
+                hidden.add(others[0])
+                changed = True
+    return hidden
+
+
+# --- the round's tables -----------------------------------------------------------------------
+
+
+def _survey_of(session: Session, consultation: Round) -> Survey | None:
+    if consultation.survey_id is None:
+        return None
+    version = latest_version(session, consultation.survey_id)
+    return definition_of(version) if version is not None else None
+
+
+def _is_profile(question: Question) -> bool:
+    return bool(getattr(question, "profile", False))
+
+
+def _choice_questions(survey: Survey | None) -> list[Question]:
+    if survey is None:
+        return []
+    return [
+        item
+        for item in survey.walk()
+        if isinstance(item, Question) and item.kind in CHOICE_KINDS and not _is_profile(item)
+    ]
+
+
+def _profile_questions(survey: Survey | None) -> list[Question]:
+    if survey is None:
+        return []
+    return [i for i in survey.walk() if isinstance(i, Question) and _is_profile(i)]
+
+
+def _value_key(question: Question, choice_id: str) -> str:
+    # Ratings are stored as their number, choices by their id.
+    return choice_id.removeprefix("r") if question.kind is Kind.RATING else choice_id
+
+
+def _decode(raw: Any) -> str | None:
+    """A grouped value back as its key: JSON text ('"yes"', '4') as stored, or plain text."""
+    if raw is None:
+        return None
+    text = str(raw)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if value is None or isinstance(value, list | dict):
+        return None
+    return str(value)
+
+
+def _current(round_id: int) -> list[Any]:
+    return [Answer.round_id == round_id, Answer.is_current, Answer.withdrawn_at.is_(None)]
+
+
+def _with_dimension(
+    query: Select[Any], dimension: str, profiles: dict[str, Question]
+) -> tuple[Select[Any], Any]:
+    """The query joined to what the dimension needs, and the dimension's value column."""
+    if dimension == "overall":
+        return query, literal("all")
+    if dimension == "language":
+        return query, Answer.language
+    if dimension == "channel":
+        return query, Answer.channel
+    if dimension == "stakeholder_group":
+        return query.join(Participant, Participant.id == Answer.participant_id), Participant.role
+    if dimension == "organisation_type":
+        joined = query.join(Participant, Participant.id == Answer.participant_id).outerjoin(
+            Organisation, Organisation.id == Participant.organisation_id
+        )
+        return joined, func.coalesce(cast(Organisation.type, String), NO_ORGANISATION)
+    if dimension == "recommendation":
+        return query.where(Answer.recommendation_id.is_not(None)), Answer.recommendation_id
+    if dimension == "cluster":
+        joined = query.join(
+            cluster_members, cluster_members.c.recommendation_id == Answer.recommendation_id
+        ).join(Cluster, Cluster.id == cluster_members.c.cluster_id)
+        return joined, Cluster.name
+    if dimension in ("theme", "sdg_target"):
+        kind = TagKind.THEME if dimension == "theme" else TagKind.SDG_TARGET
+        joined = query.join(
+            recommendation_tags, recommendation_tags.c.recommendation_id == Answer.recommendation_id
+        ).join(Tag, (Tag.id == recommendation_tags.c.tag_id) & (Tag.kind == kind))
+        return joined, Tag.code
+    if dimension.startswith("profile:"):
+        question_id = dimension.removeprefix("profile:")
+        if question_id not in profiles:
+            raise KeyError(dimension)
+        given = aliased(Answer)
+        joined = query.outerjoin(
+            given,
+            (given.participant_id == Answer.participant_id)
+            & (given.round_id == Answer.round_id)
+            & (given.question_id == question_id)
+            & given.is_current
+            & given.withdrawn_at.is_(None),
+        )
+        return joined, func.coalesce(cast(given.value, String), NOT_GIVEN)
+    raise KeyError(dimension)
+
+
+def _explode(session: Session) -> Any:
+    """The table-valued function that lists a JSON array's items, as this engine names it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(Answer.value).table_valued("value").lateral()
+    return func.json_each(Answer.value).table_valued("value")
+
+
+def _grouped(
+    session: Session,
+    round_id: int,
+    questions: list[Question],
+    dimension: str,
+    profiles: dict[str, Question],
+) -> tuple[dict[tuple[str, str, str], int], dict[tuple[str, str], int]]:
+    """Counts by (question, row, value), and answers by (question, row), in the database."""
+    single = [q.id for q in questions if q.kind is not Kind.MULTIPLE_CHOICE]
+    multiple = [q.id for q in questions if q.kind is Kind.MULTIPLE_CHOICE]
+    cells: dict[tuple[str, str, str], int] = {}
+    value_text = cast(Answer.value, String)
+    if single:
+        query, dim = _with_dimension(select(Answer.question_id), dimension, profiles)
+        query = query.add_columns(dim, value_text, func.count()).where(
+            *_current(round_id), Answer.question_id.in_(single)
+        )
+        grouped = query.group_by(Answer.question_id, dim, value_text)
+        for found in session.execute(grouped):
+            value = _decode(found[2])
+            if value is not None:
+                cells[(found[0], _row_key(found[1]), value)] = int(found[3])
+    if multiple:
+        items = _explode(session)
+        query, dim = _with_dimension(select(Answer.question_id), dimension, profiles)
+        query = (
+            query.join(items, true())
+            .add_columns(dim, items.c.value, func.count())
+            .where(*_current(round_id), Answer.question_id.in_(multiple))
+        )
+        grouped = query.group_by(Answer.question_id, dim, items.c.value)
+        for found in session.execute(grouped):
+            cells[(found[0], _row_key(found[1]), str(found[2]))] = int(found[3])
+    query, dim = _with_dimension(select(Answer.question_id), dimension, profiles)
+    query = query.add_columns(dim, func.count()).where(
+        *_current(round_id),
+        Answer.question_id.in_(single + multiple),
+        value_text != "null",
+        Answer.value.is_not(None),
+    )
+    answered = {
+        (found[0], _row_key(found[1])): int(found[2])
+        for found in session.execute(query.group_by(Answer.question_id, dim))
+    }
+    return cells, answered
+
+
+def _row_key(value: Any) -> str:
+    if hasattr(value, "value"):
+        return str(value.value)
+    if isinstance(value, str) and value.startswith('"'):
+        decoded = _decode(value)
+        return decoded if decoded is not None else value
+    return str(value)
+
+
+def _row_labels(
+    session: Session,
+    dimension: str,
+    keys: Sequence[str],
+    profiles: dict[str, Question],
+    language: str,
+) -> list[tuple[str, str]]:
+    if dimension == "recommendation":
+        ids = [int(k) for k in keys if k.isdigit()]
+        found = {
+            r.id: r
+            for r in session.scalars(select(Recommendation).where(Recommendation.id.in_(ids)))
+        }
+        labelled = []
+        for key in sorted(keys, key=lambda k: int(k) if k.isdigit() else 0):
+            rec = found.get(int(key)) if key.isdigit() else None
+            label = f"#{key}" + (f" ({rec.paragraph})" if rec is not None and rec.paragraph else "")
+            labelled.append((key, label))
+        return labelled
+    if dimension.startswith("profile:"):
+        question = profiles[dimension.removeprefix("profile:")]
+        labels = {
+            _value_key(question, c.id): localized(c.label, language) for c in question.options()
+        }
+        labels[NOT_GIVEN] = "not given"
+        order = list(labels)
+        return [
+            (key, labels.get(key, key))
+            for key in sorted(keys, key=lambda k: (order.index(k) if k in order else len(order), k))
+        ]
+    return [(key, key) for key in sorted(keys)]
+
+
+def _question_columns(question: Question, language: str, seen: set[str]) -> list[tuple[str, str]]:
+    columns = [
+        (_value_key(question, c.id), localized(c.label, language)) for c in question.options()
+    ]
+    known = {key for key, _ in columns}
+    # Values a since-changed survey no longer offers still count, under their stored id.
+    columns += [(value, value) for value in sorted(seen - known)]
+    return columns
+
+
+def _build_tables(
+    session: Session,
+    consultation: Round,
+    survey: Survey | None,
+    dimensions: Sequence[str],
+    language: str,
+) -> list[tuple[Table, _Grid]]:
+    questions = _choice_questions(survey)
+    profiles = {q.id: q for q in _profile_questions(survey)}
+    built: list[tuple[Table, _Grid]] = []
+    if not questions:
+        return built
+    for dimension in dimensions:
+        cells, answered = _grouped(session, consultation.id, questions, dimension, profiles)
+        for question in questions:
+            rows_seen = sorted({row for (q, row) in answered if q == question.id})
+            if dimension != "overall" and not rows_seen:
+                continue
+            values_seen = {v for (q, _, v) in cells if q == question.id}
+            columns = _question_columns(question, language, values_seen)
+            row_keys = rows_seen or ["all"]
+            grid_cells = {
+                (row, column): cells.get((question.id, row, column), 0)
+                for row in row_keys
+                for column, _ in columns
+            }
+            row_totals = {row: answered.get((question.id, row), 0) for row in row_keys}
+            partition = dimension in PARTITIONS or dimension.startswith("profile:")
+            additive = question.kind is not Kind.MULTIPLE_CHOICE
+            overall = dimension == "overall"
+            column_totals = (
+                {
+                    column: sum(grid_cells[(row, column)] for row in row_keys)
+                    for column, _ in columns
+                }
+                if partition
+                else None
+            )
+            grid = _Grid(
+                rows=row_keys,
+                columns=[c for c, _ in columns],
+                cells=grid_cells,
+                row_totals=row_totals,
+                column_totals=column_totals,
+                total=sum(row_totals.values()) if (partition or overall) else 0,
+                row_lines=additive,
+                column_lines=partition,
+            )
+            label = DIMENSION_LABELS.get(dimension) or (
+                "Profile: "
+                + localized(profiles[dimension.removeprefix("profile:")].label, language)
+            )
+            table = Table(
+                key=f"{question.id}:{dimension}",
+                title=localized(question.label, language),
+                dimension=dimension,
+                dimension_label=label,
+                rows=(
+                    [("all", DIMENSION_LABELS["overall"])]
+                    if overall
+                    else _row_labels(session, dimension, row_keys, profiles, language)
+                ),
+                columns=columns,
+                cells={},
+                row_totals={},
+                column_totals=None,
+                total=Cell(0),
+                question_id=question.id,
+                question_kind=question.kind.value,
+                additive=additive,
+            )
+            built.append((table, grid))
+    return built
+
+
+def _settle(group: list[tuple[Table, _Grid]], k: int) -> None:
+    """One pattern for a question's tables: what the overall table hides, every table hides."""
+    overall = next((pair for pair in group if pair[0].dimension == "overall"), None)
+    if overall is None:
+        for table, grid in group:
+            _finish(table, grid, _suppress(grid, k, set()))
+        return
+    margin: set[str] = set()
+    margin_total = False
+    patterns: dict[str, set[tuple[str, ...]]] = {}
+    while True:
+        seed: set[tuple[str, ...]] = {("c", "all", c) for c in margin}
+        if margin_total:
+            seed |= {("r", "all"), ("t",)}
+        hidden = _suppress(overall[1], k, seed)
+        if ("r", "all") in hidden or ("t",) in hidden:
+            hidden |= {("r", "all"), ("t",)}
+        patterns[overall[0].key] = hidden
+        margin = {e[2] for e in hidden if e[0] == "c"}
+        margin_total = ("t",) in hidden
+        grown = False
+        for table, grid in group:
+            if table is overall[0]:
+                continue
+            seed = {("k", c) for c in margin} if grid.column_totals is not None else set()
+            if margin_total and grid.column_totals is not None:
+                seed.add(("t",))
+            hidden = _suppress(grid, k, seed)
+            patterns[table.key] = hidden
+            if grid.column_totals is None:
+                continue
+            columns = {e[1] for e in hidden if e[0] == "k"}
+            if not columns <= margin or (("t",) in hidden and not margin_total):
+                margin |= columns
+                margin_total = margin_total or ("t",) in hidden
+                grown = True
+        if not grown:
+            break
+    for table, grid in group:
+        _finish(table, grid, patterns[table.key])
+        if grid.column_totals is None and table is not overall[0]:
+            # An answer can count under several themes: the table's total is the
+            # question's, as the overall table shows it.
+            table.total = overall[0].total
+
+
+def _finish(table: Table, grid: _Grid, hidden: set[tuple[str, ...]]) -> None:
+    table.cells = {
+        (r, c): Cell(grid.cells.get((r, c), 0), ("c", r, c) in hidden)
+        for r in grid.rows
+        for c in grid.columns
+    }
+    table.row_totals = {r: Cell(grid.row_totals[r], ("r", r) in hidden) for r in grid.rows}
+    table.column_totals = (
+        {c: Cell(n, ("k", c) in hidden) for c, n in grid.column_totals.items()}
+        if grid.column_totals is not None
+        else None
+    )
+    table.total = Cell(grid.total, ("t",) in hidden)
+
+
+def _response_tables(
+    session: Session, consultation: Round, language: str
+) -> list[tuple[Table, _Grid]]:
+    """People invited (or who joined) and people who answered, by dimension, in the database."""
+    from core.schedule import INVITATION
+
+    people = union(
+        select(Notification.participant_id.label("pid")).where(
+            Notification.round_id == consultation.id, Notification.kind == INVITATION
+        ),
+        select(Conversation.participant_id.label("pid")).where(
+            Conversation.round_id == consultation.id
+        ),
+    ).subquery()
+    answered = (
+        select(Answer.participant_id.label("pid")).where(*_current(consultation.id)).distinct()
+    ).subquery()
+    joined = aliased(Conversation)
+    built: list[tuple[Table, _Grid]] = []
+    for dimension in RESPONSE_DIMENSIONS:
+        dim: ColumnElement[Any]
+        if dimension == "overall":
+            dim = literal("all")
+        elif dimension == "channel":
+            dim = func.coalesce(cast(joined.channel, String), NOT_JOINED)
+        elif dimension == "language":
+            dim = func.coalesce(
+                joined.language, Participant.language, consultation.default_language
+            )
+        elif dimension == "stakeholder_group":
+            dim = Participant.role.expression
+        else:
+            dim = func.coalesce(cast(Organisation.type, String), NO_ORGANISATION)
+        query = (
+            select(dim, func.count(), func.count(answered.c.pid))
+            .select_from(people)
+            .join(Participant, Participant.id == people.c.pid)
+            .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
+            .outerjoin(
+                joined,
+                (joined.participant_id == people.c.pid) & (joined.round_id == consultation.id),
+            )
+            .outerjoin(answered, answered.c.pid == people.c.pid)
+            .group_by(dim)
+        )
+        counts = {_row_key(row): (int(i), int(r)) for row, i, r in session.execute(query)}
+        rows = sorted(counts) if dimension != "overall" else ["all"]
+        cells = {
+            (row, column): counts.get(row, (0, 0))[n]
+            for row in rows
+            for n, column in enumerate((INVITED, RESPONDED))
+        }
+        invited = sum(counts.get(row, (0, 0))[0] for row in rows)
+        responded = sum(counts.get(row, (0, 0))[1] for row in rows)
+        grid = _Grid(
+            rows=rows,
+            columns=[INVITED, RESPONDED],
+            cells=cells,
+            row_totals={row: cells[(row, INVITED)] for row in rows},
+            column_totals={INVITED: invited, RESPONDED: responded}
+            if dimension != "overall"
+            else None,
+            total=invited,
+            row_lines=False,
+            column_lines=dimension != "overall",
+        )
+        table = Table(
+            key=f"response:{dimension}",
+            title="People invited and people who answered",
+            dimension=dimension,
+            dimension_label=DIMENSION_LABELS[dimension],
+            rows=[("all", "All")] if dimension == "overall" else [(r, r) for r in rows],
+            columns=[(INVITED, "Invited"), (RESPONDED, "Answered")],
+            cells={},
+            row_totals={},
+            column_totals=None,
+            total=Cell(0),
+            additive=False,
+        )
+        built.append((table, grid))
+    return built
+
+
+def _settle_response(pairs: list[tuple[Table, _Grid]], k: int) -> None:
+    """The response tables share the overall counts of invited and answering people."""
+    overall_table, overall_grid = pairs[0]
+    margin: set[str] = set()
+    patterns: dict[str, set[tuple[str, ...]]] = {}
+    while True:
+        hidden = _suppress(overall_grid, k, {("c", "all", c) for c in margin})
+        patterns[overall_table.key] = hidden
+        margin = {e[2] for e in hidden if e[0] == "c"}
+        grown = False
+        for table, grid in pairs[1:]:
+            hidden = _suppress(grid, k, {("k", c) for c in margin})
+            patterns[table.key] = hidden
+            columns = {e[1] for e in hidden if e[0] == "k"}
+            if not columns <= margin:
+                margin |= columns
+                grown = True
+        if not grown:
+            break
+    for table, grid in pairs:
+        _finish(table, grid, patterns[table.key])
+
+
+def _suppress_status(row: dict[str, Any], k: int) -> dict[str, Any]:
+    """Civil society's status counts as cells, each below k hidden like any other count."""
+    view = row.get("civil_society") or {}
+    counts = view.get("distribution") or {}
+    columns = [*counts, gaps.DONT_KNOW]
+    if view.get("suppressed") or any(v is None for v in counts.values()):
+        cells = {c: Cell(0, True).as_data() for c in columns}
+    else:
+        values = {**counts, gaps.DONT_KNOW: view.get("dont_know") or 0}
+        grid = _Grid(
+            rows=["all"],
+            columns=columns,
+            cells={("all", c): int(values[c]) for c in columns},
+            row_totals={"all": sum(int(v) for v in values.values())},
+            column_totals=None,
+            total=sum(int(v) for v in values.values()),
+            row_lines=True,
+            column_lines=False,
+        )
+        hidden = _suppress(grid, k, set())
+        cells = {c: Cell(int(values[c]), ("c", "all", c) in hidden).as_data() for c in columns}
+    # The plain counts go; only the cells, with their suppression, stay.
+    shown = {c: cells[c]["count"] for c in counts}
+    return {
+        **row,
+        "civil_society": {
+            **view,
+            "distribution": shown,
+            "dont_know": cells[gaps.DONT_KNOW]["count"],
+            "cells": cells,
+        },
+    }
+
+
+def dimensions_of(survey: Survey | None) -> list[str]:
+    """The breakdowns a round's results offer: the fixed ones, then one per profile question."""
+    return [
+        "overall",
+        *PARTITIONS,
+        *OVERLAPPING,
+        *(f"profile:{q.id}" for q in _profile_questions(survey)),
+    ]
+
+
+def round_results(session: Session, code: str, *, language: str | None = None) -> RoundResults:
+    """Every aggregated table of a round, counted in the database, with one suppression pattern."""
+    consultation = find_round(session, code)
+    survey = _survey_of(session, consultation)
+    language = language or consultation.default_language
+    k = consultation.min_cell_size
+    pairs = _build_tables(session, consultation, survey, dimensions_of(survey), language)
+    by_question: dict[str, list[tuple[Table, _Grid]]] = {}
+    for table, grid in pairs:
+        by_question.setdefault(table.question_id or "", []).append((table, grid))
+    for group in by_question.values():
+        _settle(group, k)
+    response = _response_tables(session, consultation, language)
+    _settle_response(response, k)
+    statuses = [
+        _suppress_status(row.as_data(), k)
+        for row in gaps.perception_gaps(
+            session, round_code=consultation.code, limit=max(1, len(consultation.recommendations))
+        )
+    ]
+    return RoundResults(
+        round=describe_round(consultation),
+        k=k,
+        response=[t for t, _ in response],
+        tables=[t for t, _ in pairs],
+        statuses=statuses,
+    )
+
+
+def free_text(session: Session, code: str, *, batch: int = 1000) -> Iterator[FreeText]:
+    """A round's written answers, streamed, naming their authors only as far as they allowed."""
+    consultation = find_round(session, code)
+    survey = _survey_of(session, consultation)
+    labels = {
+        item.id: localized(item.label, consultation.default_language)
+        for item in (survey.walk() if survey is not None else [])
+        if isinstance(item, Question)
+    }
+    query = (
+        select(
+            Answer.question_id,
+            Answer.recommendation_id,
+            Answer.text,
+            Answer.disclosure,
+            Answer.language,
+            Answer.channel,
+            Answer.answered_at,
+            Participant.pseudonym,
+            Organisation.name,
+        )
+        .join(Participant, Participant.id == Answer.participant_id)
+        .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
+        .where(*_current(consultation.id), Answer.text.is_not(None), Answer.text != "")
+        .order_by(Answer.question_id, Answer.recommendation_id, Answer.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in session.execute(query):
+        (question_id, rec_id, text, disclosure, lang, channel, at, pseudonym, organisation) = row
+        yield FreeText(
+            question_id=question_id,
+            question=labels.get(question_id, question_id),
+            recommendation_id=rec_id,
+            text=text or "",
+            disclosure=disclosure.value,
+            language=lang,
+            channel=channel.value,
+            date=at.date().isoformat(),
+            # Anonymous answers carry no one; "organisation" carries the organisation only.
+            participant=pseudonym if disclosure is Disclosure.NAMED else None,
+            organisation=organisation if disclosure is not Disclosure.ANONYMOUS else None,
+        )
+
+
+def raw_answers(session: Session, code: str, *, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """Every answer of a round, one row each, by pseudonym: never a name or a platform id."""
+    consultation = find_round(session, code)
+    query = (
+        select(
+            Participant.pseudonym,
+            Participant.role,
+            Answer.question_id,
+            Answer.recommendation_id,
+            cast(Answer.value, String),
+            Answer.text,
+            Answer.language,
+            Answer.channel,
+            Answer.disclosure,
+            Answer.version,
+            Answer.is_current,
+            Answer.withdrawn_at,
+            Answer.answered_at,
+        )
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(Answer.round_id == consultation.id)
+        .order_by(Answer.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in session.execute(query):
+        value = _plain(row[4])
+        yield dict(
+            zip(
+                RAW_COLUMNS,
+                (
+                    row[0],
+                    row[1].value,
+                    row[2],
+                    row[3],
+                    value,
+                    row[5],
+                    row[6],
+                    row[7].value,
+                    row[8].value,
+                    row[9],
+                    bool(row[10]),
+                    row[11] is not None,
+                    row[12].date().isoformat(),
+                ),
+                strict=True,
+            )
+        )
+
+
+def _plain(raw: str | None) -> str | None:
+    """A stored JSON value as a spreadsheet cell reads it: text as is, a list as JSON."""
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def round_recommendation_ids(session: Session, consultation: Round) -> list[int]:
+    """The recommendations a round asks about, in order."""
+    return list(
+        session.scalars(
+            select(round_recommendations.c.recommendation_id)
+            .where(round_recommendations.c.round_id == consultation.id)
+            .order_by(round_recommendations.c.recommendation_id)
+        )
+    )
