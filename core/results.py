@@ -39,6 +39,11 @@ from core.rounds import find_round
 from core.survey_store import definition_of, latest_version
 from surveys.definition import Kind, Question, Survey, localized
 
+SUPPRESSION_RULE = (
+    "Any count below {k} is hidden, and enough other counts with it that no row, column or "
+    "grand total gives it away; a count hidden in one table of the round is hidden in all."
+)
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -146,6 +151,17 @@ class RoundResults:
     tables: list[Table] = field(default_factory=list)
     # Implementation status by recommendation, with the perception gap (core.gaps rows).
     statuses: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_data(self) -> dict[str, Any]:
+        """Everything as JSON-ready data, hidden counts written as nulls flagged suppressed."""
+        return {
+            "round": self.round,
+            "k": self.k,
+            "suppression": SUPPRESSION_RULE.format(k=self.k),
+            "response": [t.as_data() for t in self.response],
+            "tables": [t.as_data() for t in self.tables],
+            "statuses": self.statuses,
+        }
 
     def table(self, key: str) -> Table:
         """One table by its key."""

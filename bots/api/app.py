@@ -15,6 +15,7 @@ from bots.api.routes import (
     outbox,
     people,
     recommendations,
+    results,
     rounds,
     slack,
     telegram,
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(rounds.router)
     app.include_router(outbox.router)
     app.include_router(updates.router)
+    app.include_router(results.router)
     for channel in (telegram, slack, webhook):
         channel.install(app)
     return app

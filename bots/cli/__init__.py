@@ -16,6 +16,7 @@ from bots.cli import (
     organisations,
     outbox,
     recommendations,
+    results,
     rounds,
     serve,
     surveys,
@@ -49,6 +50,7 @@ for sub, name in [
 app.command("answers")(chat.answers_list)
 app.command("chat")(chat.chat)
 app.command("gaps")(updates.gaps)
+app.command("results")(results.results)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 
