@@ -95,8 +95,17 @@ class Table:
         """One cell; a combination nobody gave is a zero count."""
         return self.cells.get((row, column), Cell(0))
 
+    def rate(self, row: str) -> float | None:
+        """For people tables: the share of the invited who answered, if both counts are shown."""
+        invited = self.cell(row, "invited").shown
+        responded = self.cell(row, "responded").shown
+        if not invited or responded is None:
+            return None
+        return round(responded / invited, 3)
+
     def as_data(self) -> dict[str, Any]:
         """The table as JSON-ready data, suppressed cells written as the format says."""
+        people = {c for c, _ in self.columns} == {"invited", "responded"}
         return {
             "key": self.key,
             "title": self.title,
@@ -110,6 +119,7 @@ class Table:
                     "label": label,
                     "cells": {c: self.cell(value, c).as_data() for c, _ in self.columns},
                     "total": self.row_totals[value].as_data(),
+                    **({"rate": self.rate(value)} if people else {}),
                 }
                 for value, label in self.rows
             ],

@@ -47,6 +47,20 @@ def results(
 
 
 def _show(shown: Table, k: int) -> None:
+    people = {c for c, _ in shown.columns} == {"invited", "responded"}
+    if people:
+        columns = [shown.dimension_label, "invited", "answered", "rate"]
+        rows = [
+            [
+                label,
+                shown.cell(value, "invited").text(k),
+                shown.cell(value, "responded").text(k),
+                "" if shown.rate(value) is None else f"{shown.rate(value):.0%}",
+            ]
+            for value, label in shown.rows
+        ]
+        table(columns, rows, title=shown.title)
+        return
     columns = [shown.dimension_label, *(label for _, label in shown.columns), "total"]
     rows = [
         [

@@ -196,6 +196,8 @@ def test_response_counts_and_rates_against_the_invited(database):
     overall = results.table("response:overall")
     assert overall.cell("all", "invited").shown == 36
     assert overall.cell("all", "responded").shown == 30
+    assert overall.rate("all") == round(30 / 36, 3)
+    assert overall.as_data()["rows"][0]["rate"] == round(30 / 36, 3)
     by_language = results.table("response:language")
     assert by_language.cell("en", "invited").shown == 26
     assert by_language.cell("fr", "responded").shown == 10
@@ -203,6 +205,7 @@ def test_response_counts_and_rates_against_the_invited(database):
     # Four answered on Slack: too few to show, and the Telegram count goes with it.
     assert by_channel.cell("slack", "responded").suppressed
     assert by_channel.cell("telegram", "responded").suppressed
+    assert by_channel.rate("slack") is None
     _assert_safe(by_channel, results.k)
 
 
