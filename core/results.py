@@ -752,11 +752,24 @@ def _settle_response(pairs: list[tuple[Table, _Grid]], k: int) -> None:
         _finish(table, grid, patterns[table.key])
 
 
-def _suppress_status(row: dict[str, Any], k: int) -> dict[str, Any]:
-    """Civil society's status counts as cells, each below k hidden like any other count."""
+def _suppress_status(row: dict[str, Any], k: int, by_recommendation: list[Table]) -> dict[str, Any]:
+    """Civil society's status counts as cells, hidden like any other count.
+
+    The same people's answers are counted in the round's status-by-recommendation tables,
+    so whatever those tables hide for this recommendation is hidden here too.
+    """
     view = row.get("civil_society") or {}
     counts = view.get("distribution") or {}
     columns = [*counts, gaps.DONT_KNOW]
+    key = str(row.get("recommendation_id"))
+    seed: set[tuple[str, ...]] = set()
+    for table in by_recommendation:
+        if key not in table.row_totals:
+            continue
+        seed |= {("c", "all", c) for c in columns if table.cell(key, c).suppressed}
+        if table.row_totals[key].suppressed:
+            seed |= {("r", "all"), ("t",)}
+    total_hidden = True
     if view.get("suppressed") or any(v is None for v in counts.values()):
         cells = {c: Cell(0, True).as_data() for c in columns}
     else:
@@ -771,14 +784,16 @@ def _suppress_status(row: dict[str, Any], k: int) -> dict[str, Any]:
             row_lines=True,
             column_lines=False,
         )
-        hidden = _suppress(grid, k, set())
+        hidden = _suppress(grid, k, seed)
         cells = {c: Cell(int(values[c]), ("c", "all", c) in hidden).as_data() for c in columns}
+        total_hidden = ("r", "all") in hidden
     # The plain counts go; only the cells, with their suppression, stay.
     shown = {c: cells[c]["count"] for c in counts}
     return {
         **row,
         "civil_society": {
             **view,
+            "responses": None if total_hidden else view.get("responses"),
             "distribution": shown,
             "dont_know": cells[gaps.DONT_KNOW]["count"],
             "cells": cells,
@@ -810,8 +825,13 @@ def round_results(session: Session, code: str, *, language: str | None = None) -
         _settle(group, k)
     response = _response_tables(session, consultation, language)
     _settle_response(response, k)
+    by_recommendation = [
+        t
+        for t, _ in pairs
+        if t.dimension == "recommendation" and t.question_kind == Kind.IMPLEMENTATION_STATUS.value
+    ]
     statuses = [
-        _suppress_status(row.as_data(), k)
+        _suppress_status(row.as_data(), k, by_recommendation)
         for row in gaps.perception_gaps(
             session, round_code=consultation.code, limit=max(1, len(consultation.recommendations))
         )

@@ -66,6 +66,11 @@ def create_token(
 def authenticate(session: Session, plaintext: str, *, now: datetime | None = None) -> Participant:
     """The participant a presented token acts for, or PermissionDenied saying why not."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    return check(token, now=now)
+
+
+def check(token: ApiToken | None, *, now: datetime | None = None) -> Participant:
+    """The participant a stored token acts for, or PermissionDenied if it may not act now."""
     if token is None:
         raise PermissionDenied("unknown token")
     now = now or utcnow()

@@ -173,6 +173,15 @@ def test_breakdowns_by_theme_count_an_answer_under_each_of_its_themes(database):
     assert cells["in_progress"] == {"count": 27, "suppressed": False}
     assert cells["not_started"]["suppressed"] and cells["fully_implemented"]["suppressed"]
     assert statuses[1]["civil_society"]["distribution"]["not_started"] is None
+    # The status table by recommendation counts the same answers: what it hides, they hide.
+    table = next(t for t in results.for_question("status") if t.dimension == "recommendation")
+    for row in results.statuses:
+        key = str(row["recommendation_id"])
+        for value, cell in row["civil_society"]["cells"].items():
+            if value in dict(table.columns) and table.cell(key, value).suppressed:
+                assert cell["suppressed"], (key, value)
+        if table.row_totals[key].suppressed:
+            assert row["civil_society"]["responses"] is None
 
 
 def test_response_counts_and_rates_against_the_invited(database):
@@ -266,3 +275,50 @@ def test_raw_answers_carry_pseudonyms_and_never_platform_ids(database):
         "education",
         "justice",
     }
+
+
+def test_a_status_row_hides_what_the_round_table_hides_for_its_recommendation():
+    from core.results import Cell, _suppress_status
+
+    row = {
+        "recommendation_id": 7,
+        "civil_society": {
+            "responses": 30,
+            "dont_know": 6,
+            "mean": 1.3,
+            "suppressed": False,
+            "distribution": {
+                "not_started": 6,
+                "in_progress": 9,
+                "partially_implemented": 10,
+                "fully_implemented": 5,
+            },
+        },
+    }
+    alone = _suppress_status(row, 5, [])["civil_society"]
+    assert alone["responses"] == 30 and alone["distribution"]["partially_implemented"] == 10
+    # Elsewhere in the round, this recommendation's row lost a cell and its total.
+    table = Table(
+        key="status:recommendation",
+        title="Status",
+        dimension="recommendation",
+        dimension_label="Recommendation",
+        rows=[("7", "#7")],
+        columns=[("partially_implemented", "Partially"), ("in_progress", "In progress")],
+        cells={
+            ("7", "partially_implemented"): Cell(10, True),
+            ("7", "in_progress"): Cell(9, True),
+        },
+        row_totals={"7": Cell(36, True)},
+        column_totals=None,
+        total=Cell(36, True),
+        question_id="status",
+        question_kind="implementation_status",
+    )
+    seeded = _suppress_status(row, 5, [table])["civil_society"]
+    assert seeded["responses"] is None
+    assert seeded["cells"]["partially_implemented"]["suppressed"]
+    assert seeded["cells"]["in_progress"]["suppressed"]
+    assert seeded["distribution"]["partially_implemented"] is None
+    hidden = [c for c in seeded["cells"].values() if c["suppressed"]]
+    assert len(hidden) >= 2
