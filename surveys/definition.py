@@ -7,7 +7,7 @@ The JSON Schema in surveys/schema/survey.schema.json is generated from these mod
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -16,8 +16,10 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -40,6 +42,10 @@ class Kind(StrEnum):
     NUMBER = "number"
     DATE = "date"
     NOTE = "note"
+
+
+# The kinds a profile question may be: their answers put people in a few groups.
+PROFILE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE, Kind.YES_NO)
 
 
 class ImplementationStatus(StrEnum):
@@ -112,6 +118,12 @@ def localized(text: LocalizedText | None, language: str, fallback: str = "en") -
     return next(iter(text.values()), "")
 
 
+def _either(words: Iterable[str]) -> str:
+    """'a, b or c'."""
+    *first, last = list(words)
+    return f"{', '.join(first)} or {last}" if first else last
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -167,6 +179,23 @@ class Question(_Item):
         default=True,
         description="Text: let the participant choose who may see it, where the round allows.",
     )
+    profile: bool = Field(
+        default=False,
+        description=(
+            "A question about the participant (gender, region...), used only to break results "
+            "down by group: always optional, asked only if the participant agrees, never "
+            "inside a loop, and single_choice, multiple_choice or yes_no."
+        ),
+    )
+
+    @model_serializer(mode="wrap")
+    def _profile_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Written only when true, so a survey saved before the flag existed keeps its
+        # fingerprint and importing it again adds no version.
+        data: dict[str, Any] = handler(self)
+        if not self.profile:
+            data.pop("profile", None)
+        return data
 
     @field_validator("constraint")
     @classmethod
@@ -189,12 +218,27 @@ class Question(_Item):
             raise ValueError("min is larger than max")
         if self.kind is Kind.RATING and not _small_whole_range(self.min, self.max):
             raise ValueError("a rating runs over at most 11 whole points")
+        if self.profile:
+            self._fits_a_profile_question()
         return self
+
+    def _fits_a_profile_question(self) -> None:
+        if self.kind not in PROFILE_KINDS:
+            raise ValueError(
+                f"profile question {self.id!r} is a {self.kind.value} question: a profile "
+                f"question must be {_either(k.value for k in PROFILE_KINDS)}, so that its "
+                "answers put people in groups"
+            )
+        if self.required:
+            raise ValueError(
+                f"profile question {self.id!r} cannot be required: profile questions are "
+                "always optional, so that nobody has to say who they are"
+            )
 
     @property
     def is_required(self) -> bool:
-        """Whether an answer must be given; notes never need one."""
-        if self.kind is Kind.NOTE:
+        """Whether an answer must be given; notes and profile questions never need one."""
+        if self.kind is Kind.NOTE or self.profile:
             return False
         return True if self.required is None else self.required
 
@@ -251,6 +295,16 @@ class Loop(_Item):
         default=None, description="The prompt for the selection step."
     )
     questions: list[Question]
+
+    @model_validator(mode="after")
+    def _holds_no_profile_question(self) -> Loop:
+        inside = [q.id for q in self.questions if q.profile]
+        if inside:
+            raise ValueError(
+                f"profile question {inside[0]!r} is inside loop {self.id!r}: a profile question "
+                "is about the participant, not a recommendation, so put it outside the loop"
+            )
+        return self
 
 
 def _item_tag(value: Any) -> str:

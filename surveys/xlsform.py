@@ -37,12 +37,15 @@ Rejected, each as a problem with its row: types that cannot be asked in a chat (
 Survey sheet columns: ``type``, ``name`` (required; the question id, letters, digits and ``_``,
 not starting with a digit), ``label``, ``hint``, ``relevant``, ``constraint``,
 ``constraint_message``, ``required`` (``yes``/``true``/``1``/``TRUE()`` or ``no``/``false``/
-``0``/empty; empty means not required, as in XLSForm), ``parameters`` (``range`` and ``begin
-loop`` only) and ``disabled`` (``yes`` leaves the row out). ``required`` and ``constraint``
-belong to questions; a constraint on a group or loop row is reported. ``choice_filter``,
-``appearance``, ``default``, media and every other column are ignored: choices are never
-filtered. ``relevant`` and ``constraint`` are Consulta expressions, the XLSForm subset described
-in surveys/expressions.py, with ``${name}`` references written as in XLSForm.
+``0``/empty; empty means not required, as in XLSForm), ``profile`` (a Consulta extension:
+``yes`` marks a profile question, asked only with the participant's consent and used only to
+break results down by group; written like ``required``), ``parameters`` (``range`` and ``begin
+loop`` only) and ``disabled`` (``yes`` leaves the row out). ``required``, ``profile`` and
+``constraint`` belong to questions; a constraint or profile on a group or loop row is
+reported. ``choice_filter``, ``appearance``, ``default``, media and every other column are
+ignored: choices are never filtered. ``relevant`` and ``constraint`` are Consulta expressions,
+the XLSForm subset described in surveys/expressions.py, with ``${name}`` references written as
+in XLSForm.
 
 Choices sheet columns: ``list_name``, ``name`` (the choice id) and ``label``.
 Settings sheet columns (the first row under the header): ``form_id`` (the survey id, turned
@@ -595,7 +598,19 @@ class _Reader:
         if not data.get("label"):
             self.problem("survey", row.number, "the question has no label", row.get("name"))
         if kind is not Kind.NOTE:
-            data["required"] = self.required(row)
+            # XLSForm questions are optional unless marked, unlike Consulta's own default.
+            data["required"] = self.flag(row, "required")
+        if self.flag(row, "profile"):
+            data["profile"] = True
+            if frame.kind == "loop":
+                self.problem(
+                    "survey",
+                    row.number,
+                    f"profile question {row.get('name')!r} is inside loop {frame.name!r} begun "
+                    f"on row {frame.row}: a profile question is about the participant, not a "
+                    "recommendation, so put it outside the loop",
+                    row.get("name"),
+                )
         if row.get("constraint"):
             data["constraint"] = row.get("constraint")
         message = row.text("constraint_message")
@@ -605,15 +620,15 @@ class _Reader:
         probe = {**data, **(probe_extra or {})}
         self.add(frame, row, name, Question, data, probe)
 
-    def required(self, row: _Row) -> bool:
-        value = row.get("required").lower()
+    def flag(self, row: _Row, column: str) -> bool:
+        """A yes/no column: true only when marked yes; anything but yes or no is reported."""
+        value = row.get(column).lower()
         if value in _YES:
             return True
         if value and value not in _NO:
             self.problem(
-                "survey", row.number, f"required {value!r} is not yes or no", row.get("name")
+                "survey", row.number, f"{column} {value!r} is not yes or no", row.get("name")
             )
-        # XLSForm questions are optional unless marked, unlike Consulta's own default.
         return False
 
     def choice_question(
@@ -721,6 +736,13 @@ class _Reader:
                 "survey",
                 row.number,
                 f"a {kind} has no answer to check: put the constraint on a question",
+                row.get("name"),
+            )
+        if self.flag(row, "profile"):
+            self.problem(
+                "survey",
+                row.number,
+                f"a {kind} is not a question: mark its profile questions one by one",
                 row.get("name"),
             )
         if kind == "loop":

@@ -24,6 +24,7 @@ from core.conversation.reading import (
     Accepted,
     Refused,
     choice_value,
+    match_choice,
     read_answer,
     read_choices,
 )
@@ -70,6 +71,8 @@ EXPECTS = {
     Kind.NOTE: Expect.NOTHING,
 }
 DONE = "done"
+# The built-in yes and no, in every language, also understood at the profile consent step.
+YES_NO = Question(id="yes_no", kind=Kind.YES_NO)
 # Commands that make sense with no consultation under way.
 ANYTIME = frozenset(
     {
@@ -199,6 +202,7 @@ class _Turn:
         self._answers: dict[str, Answer] | None = None
         self._scope: LoopScope | None = None
         self._steps: list[Step] | None = None
+        self._profile_ids: frozenset[str] | None = None
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -293,11 +297,26 @@ class _Turn:
             self._scope = LoopScope(ids, lambda r: themes.get(r, []))
         return self._scope
 
+    @property
+    def profile_ids(self) -> frozenset[str]:
+        """The ids of the survey's profile questions."""
+        if self._profile_ids is None:
+            self._profile_ids = frozenset(
+                q.id for q in self.survey.walk() if isinstance(q, Question) and q.profile
+            )
+        return self._profile_ids
+
+    def _profile_accepted(self) -> bool:
+        return plan.profile_consent(self._live().selections) is True
+
     def value_of(self, question_id: str, recommendation_id: int | None) -> Any:
         # A withdrawn answer still steers the flow: withdrawing removes it from results, and
         # must not reshuffle the questions the participant is in the middle of.
         answer = self.answers.get(plan.slot_for(question_id, recommendation_id))
         if answer is None:
+            return ""
+        if not self._profile_accepted() and answer.question_id in self.profile_ids:
+            # Profile answers given before declining them count for nothing, skip logic included.
             return ""
         if answer.value is None:
             return answer.text or ""
@@ -600,6 +619,7 @@ class _Turn:
         self.language = conversation.language
         self._survey = self._answers = self._scope = None
         self._steps = None
+        self._profile_ids = None
 
     def _language_for(self, consultation: Round, survey: Survey) -> str:
         offered = [code for code in consultation.languages if code in survey.languages] or [
@@ -695,6 +715,10 @@ class _Turn:
         if not self._accepting():
             return
         step = self._cursor_step()
+        if step is not None and step.kind is StepKind.PROFILE_CONSENT:
+            # Skipping the offer of profile questions skips them all.
+            self.decide_profile(step, accept=False)
+            return
         if step is None or step.question is None:
             self.say(self.t("There is no question to skip right now."))
             return
@@ -953,7 +977,7 @@ class _Turn:
             self.say(self.t("I received an empty message."))
             self.ask(step, fresh=False)
             return
-        if step.kind is StepKind.SELECT or step.kind is StepKind.DISCLOSURE:
+        if step.kind in (StepKind.SELECT, StepKind.DISCLOSURE, StepKind.PROFILE_CONSENT):
             self.take_typed_choice(step, text)
             return
         assert step.question is not None
@@ -991,8 +1015,13 @@ class _Turn:
                 [Choice(id=f"o{i}", label=o.label) for i, o in enumerate(options)],
                 self.language,
             )
+            if found is None and step.kind is StepKind.PROFILE_CONSENT:
+                # A plain yes or no, in the participant's language or English ("oui", "нет").
+                said = match_choice(text, YES_NO.options(), self.language)
+                found = None if said is None else [said]
             picked = found or []
-        if not picked or (step.kind is StepKind.DISCLOSURE and len(picked) != 1):
+        single = step.kind in (StepKind.DISCLOSURE, StepKind.PROFILE_CONSENT)
+        if not picked or (single and len(picked) != 1):
             self.say(self._choice_help(step))
             self.ask(step, fresh=False)
             return
@@ -1036,6 +1065,9 @@ class _Turn:
             self._remember(step)
             self.advance()
             return
+        if step.kind is StepKind.PROFILE_CONSENT:
+            self.decide_profile(step, accept=picked[0] == 0)
+            return
         if step.kind is StepKind.DISCLOSURE:
             answer = self.answers.get(step.slot)
             if answer is not None:
@@ -1058,6 +1090,39 @@ class _Turn:
             return
         self._store(step, result.value, result.text)
         self.after_answer(step)
+
+    def decide_profile(self, step: Step, *, accept: bool) -> None:
+        """Answer the profile questions, or skip them all; the choice can be changed by back."""
+        conversation = self._live()
+        selections = dict(conversation.selections)
+        selections[plan.PROFILE_CONSENT] = accept
+        conversation.selections = selections
+        if not accept:
+            self._drop_profile_answers()
+        self.record("profile.consent", "round", conversation.round.code, {"given": accept})
+        self._steps = None
+        self._remember(step)
+        self.advance()
+
+    def _drop_profile_answers(self) -> None:
+        """Withdraw profile answers given before declining, so they leave every result.
+
+        Their questions also leave the history, so that agreeing again asks them afresh.
+        """
+        conversation = self._live()
+        dropped = [a for a in self.answers.values() if a.question_id in self.profile_ids]
+        for answer in dropped:
+            if answer.withdrawn_at is None:
+                answer_store.withdraw(self.session, conversation, answer.slot, self.now)
+                self.record(
+                    "answer.withdrawn",
+                    "round",
+                    conversation.round.code,
+                    {"question": answer.question_id},
+                )
+        slots = {a.slot for a in dropped}
+        conversation.history = [k for k in conversation.history if k not in slots]
+        self._answers = None
 
     def _violates_constraint(self, step: Step, result: Accepted) -> bool:
         assert step.question is not None
@@ -1148,10 +1213,22 @@ class _Turn:
                 if step.loop.id not in conversation.selections:
                     return step
                 continue
-            if step.slot in self.answers or step.key in done:
+            if step.kind is StepKind.PROFILE_CONSENT:
+                if plan.profile_consent(conversation.selections) is None:
+                    return step
+                continue
+            if step.key in done or self._answered(step):
                 continue
             return step
         return None
+
+    def _answered(self, step: Step) -> bool:
+        answer = self.answers.get(step.slot)
+        if answer is None:
+            return False
+        # A profile answer withdrawn by declining is asked again once the participant agrees.
+        profile = step.question is not None and step.question.profile
+        return not (profile and answer.withdrawn_at is not None)
 
     def finish(self) -> None:
         conversation = self._live()
@@ -1227,7 +1304,7 @@ class _Turn:
     def _expects(self, step: Step) -> Expect:
         if step.kind is StepKind.SELECT:
             return Expect.CHOICES
-        if step.kind is StepKind.DISCLOSURE:
+        if step.kind in (StepKind.DISCLOSURE, StepKind.PROFILE_CONSENT):
             return Expect.CHOICE
         assert step.question is not None
         return EXPECTS[step.question.kind]
@@ -1242,6 +1319,8 @@ class _Turn:
                 self.t("My organisation only"),
                 self.t("Anonymous"),
             ]
+        elif step.kind is StepKind.PROFILE_CONSENT:
+            labels = [self.t("Yes"), self.t("No, skip them")]
         else:
             assert step.question is not None
             labels = [localized(c.label, self.language) for c in step.question.options()]
@@ -1284,6 +1363,13 @@ class _Turn:
                 )
             )
             return localized(step.loop.select_label, self.language) or default
+        if step.kind is StepKind.PROFILE_CONSENT:
+            return self.t(
+                "A few optional questions about you (for example gender or region) help show "
+                "whether some groups see things differently. Your answers are only ever "
+                "counted with others, and groups smaller than {k} are hidden. Answer them?",
+                k=self._live().round.min_cell_size,
+            )
         if step.kind is StepKind.DISCLOSURE:
             default = self._live().round.default_disclosure
             names = {

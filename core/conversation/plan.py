@@ -16,6 +16,10 @@ from surveys.definition import Group, Loop, LoopSelection, Question, Survey
 
 SELECT_SUFFIX = "#select"
 DISCLOSURE_SUFFIX = "#disclosure"
+# The step asking whether to answer the profile questions, and where the answer is kept in
+# the conversation's selections (True: answer them, False: skip them all). Question and loop
+# ids never start with '#', so it cannot clash with a loop's selection.
+PROFILE_CONSENT = "#profile"
 
 
 class StepKind(StrEnum):
@@ -24,6 +28,7 @@ class StepKind(StrEnum):
     QUESTION = "question"
     SELECT = "select"
     DISCLOSURE = "disclosure"
+    PROFILE_CONSENT = "profile_consent"
 
 
 @dataclass(frozen=True)
@@ -67,18 +72,39 @@ class LoopScope:
         return [r for r in self.recommendation_ids if r in chosen]
 
 
+def profile_consent(selections: dict[str, Any]) -> bool | None:
+    """Whether the participant agreed to answer profile questions; None until they said."""
+    given = selections.get(PROFILE_CONSENT)
+    return given if isinstance(given, bool) else None
+
+
 def steps(
     survey: Survey,
     scope: LoopScope,
     selections: dict[str, Any],
     value_of: Lookup,
 ) -> Iterator[Step]:
-    """Every step that applies now, in order; skip logic is evaluated as answers stand."""
-    yield from _items(survey.questions, scope, selections, value_of, None, None)
+    """Every step that applies now, in order; skip logic is evaluated as answers stand.
+
+    The profile consent step comes just before the first profile question that applies, and
+    the profile questions follow only when the participant agreed to answer them.
+    """
+    yield from _items(survey.questions, _Walk(scope, selections, value_of), None, None)
 
 
-# Each generator below returns True when it stopped at a loop selection not yet made: nothing
-# after that point can be planned until the participant has chosen.
+@dataclass
+class _Walk:
+    """What one pass over the survey reads, and whether it has passed the profile consent."""
+
+    scope: LoopScope
+    selections: dict[str, Any]
+    value_of: Lookup
+    consent_asked: bool = False
+
+
+# Each generator below returns True when it stopped at a choice not yet made (a loop
+# selection, the profile consent): nothing after that point can be planned until the
+# participant has chosen.
 
 
 def _relevant(
@@ -98,29 +124,34 @@ def _relevant(
 
 def _items(
     items: Sequence[Question | Group | Loop],
-    scope: LoopScope,
-    selections: dict[str, Any],
-    value_of: Lookup,
+    walk: _Walk,
     loop: Loop | None,
     recommendation: int | None,
 ) -> Generator[Step, None, bool]:
     for item in items:
-        if not _relevant(item, value_of, recommendation, loop):
+        if not _relevant(item, walk.value_of, recommendation, loop):
             continue
         if isinstance(item, Question):
+            if item.profile:
+                if not walk.consent_asked:
+                    walk.consent_asked = True
+                    yield Step(PROFILE_CONSENT, StepKind.PROFILE_CONSENT)
+                consent = profile_consent(walk.selections)
+                if consent is None:
+                    return True
+                if not consent:
+                    continue
             yield Step(
                 slot_for(item.id, recommendation), StepKind.QUESTION, item, loop, recommendation
             )
         elif isinstance(item, Group):
-            if (
-                yield from _items(item.questions, scope, selections, value_of, loop, recommendation)
-            ):
+            if (yield from _items(item.questions, walk, loop, recommendation)):
                 return True
         else:
             if item.select is not LoopSelection.NONE:
                 yield Step(item.id + SELECT_SUFFIX, StepKind.SELECT, None, item)
-                if item.id not in selections:
+                if item.id not in walk.selections:
                     return True
-            for chosen in scope.selected(item, selections.get(item.id)):
-                yield from _items(item.questions, scope, selections, value_of, item, chosen)
+            for chosen in walk.scope.selected(item, walk.selections.get(item.id)):
+                yield from _items(item.questions, walk, item, chosen)
     return False

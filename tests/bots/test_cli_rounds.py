@@ -152,6 +152,7 @@ def test_a_scripted_terminal_chat_through_the_upr_template(consulta):
                 "four",
                 "1, 3",  # obstacles
                 "skip",  # comments
+                "2",  # the optional questions about the participant: no, skip them
             ]
         )
         + "\n"
@@ -171,6 +172,7 @@ def test_a_scripted_terminal_chat_through_the_upr_template(consulta):
     assert by_question["felt"]["value"] == 4
     assert by_question["obstacles"]["value"] == ["budget", "data"]
     assert by_question["comments"]["skipped"] is True
+    assert not {"gender", "disability", "region", "age_group"} & set(by_question)
     assert all(a["channel"] == "terminal" for a in answers)
     # Organisers see only what each answer's disclosure allows: no pseudonym here.
     assert all(a["participant"] is None for a in answers)

@@ -52,6 +52,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("obstacles", "multiple_choice"),
         ("obstacles_other", "text"),
         ("comments", "text"),
+        ("gender", "single_choice"),
+        ("disability", "yes_no"),
+        ("region", "single_choice"),
+        ("age_group", "single_choice"),
         ("closing", "note"),
     ],
 }
