@@ -14,7 +14,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    type_coerce,
+    union,
+)
 from sqlalchemy.orm import Session, aliased
 
 from core import gaps
@@ -660,9 +673,13 @@ def _response_tables(
             Conversation.round_id == consultation.id
         ),
     ).subquery()
+    # Whether each person answered, looked up by their own answers (indexed by participant):
+    # joining a list of every answering person instead makes SQLite compare all with all.
     answered = (
-        select(Answer.participant_id.label("pid")).where(*_current(consultation.id)).distinct()
-    ).subquery()
+        select(Answer.id)
+        .where(Answer.participant_id == people.c.pid, *_current(consultation.id))
+        .exists()
+    )
     joined = aliased(Conversation)
     built: list[tuple[Table, _Grid]] = []
     for dimension in RESPONSE_DIMENSIONS:
@@ -680,7 +697,7 @@ def _response_tables(
         else:
             dim = func.coalesce(cast(Organisation.type, String), NO_ORGANISATION)
         query = (
-            select(dim, func.count(), func.count(answered.c.pid))
+            select(dim, func.count(), func.sum(case((answered, 1), else_=0)))
             .select_from(people)
             .join(Participant, Participant.id == people.c.pid)
             .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
@@ -688,10 +705,9 @@ def _response_tables(
                 joined,
                 (joined.participant_id == people.c.pid) & (joined.round_id == consultation.id),
             )
-            .outerjoin(answered, answered.c.pid == people.c.pid)
             .group_by(dim)
         )
-        counts = {_row_key(row): (int(i), int(r)) for row, i, r in session.execute(query)}
+        counts = {_row_key(row): (int(i), int(r or 0)) for row, i, r in session.execute(query)}
         rows = sorted(counts) if dimension != "overall" else ["all"]
         cells = {
             (row, column): counts.get(row, (0, 0))[n]
@@ -889,66 +905,75 @@ def free_text(session: Session, code: str, *, batch: int = 1000) -> Iterator[Fre
         )
 
 
-def raw_answers(session: Session, code: str, *, batch: int = 2000) -> Iterator[dict[str, Any]]:
-    """Every answer of a round, one row each, by pseudonym: never a name or a platform id."""
+def raw_rows(session: Session, code: str, *, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """Every answer of a round as a tuple in RAW_COLUMNS order, by pseudonym only.
+
+    Columns come back as the database stores them, without per-row type conversion: this is
+    the path of the largest export, and conversion would cost more than reading.
+    """
     consultation = find_round(session, code)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    day = (
+        func.to_char(func.timezone("UTC", Answer.answered_at), "YYYY-MM-DD")
+        if postgres
+        else func.substr(cast(Answer.answered_at, String), 1, 10)
+    )
     query = (
         select(
             Participant.pseudonym,
-            Participant.role,
+            type_coerce(Participant.role, String),
             Answer.question_id,
             Answer.recommendation_id,
             cast(Answer.value, String),
             Answer.text,
             Answer.language,
-            Answer.channel,
-            Answer.disclosure,
+            type_coerce(Answer.channel, String),
+            type_coerce(Answer.disclosure, String),
             Answer.version,
-            Answer.is_current,
-            Answer.withdrawn_at,
-            Answer.answered_at,
+            type_coerce(Answer.is_current, Integer),
+            Answer.withdrawn_at.is_not(None),
+            day,
         )
         .join(Participant, Participant.id == Answer.participant_id)
         .where(Answer.round_id == consultation.id)
         .order_by(Answer.id)
-        .execution_options(yield_per=batch)
     )
-    for row in session.execute(query):
-        value = _plain(row[4])
-        yield dict(
-            zip(
-                RAW_COLUMNS,
-                (
-                    row[0],
-                    row[1].value,
-                    row[2],
-                    row[3],
-                    value,
-                    row[5],
-                    row[6],
-                    row[7].value,
-                    row[8].value,
-                    row[9],
-                    bool(row[10]),
-                    row[11] is not None,
-                    row[12].date().isoformat(),
-                ),
-                strict=True,
-            )
-        )
+    # The option goes on the statement: on the connection it would stay for later ones.
+    result = session.connection().execute(query.execution_options(yield_per=batch))
+    for part in result.partitions():
+        for a, b, c, d, value, f, g, h, i, j, current, withdrawn, day_of in part:
+            yield (a, b, c, d, _plain(value), f, g, h, i, j, bool(current), bool(withdrawn), day_of)
 
 
-def _plain(raw: str | None) -> str | None:
+def raw_answers(session: Session, code: str, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every answer of a round, one row each, by pseudonym: never a name or a platform id."""
+    for row in raw_rows(session, code, batch=batch):
+        yield dict(zip(RAW_COLUMNS, row, strict=True))
+
+
+def _plain(raw: str | None) -> str | int | float | None:
     """A stored JSON value as a spreadsheet cell reads it: text as is, a list as JSON."""
-    if raw is None:
+    if raw is None or raw == "null":
         return None
+    first = raw[0]
+    # Most values are a choice's id or a number: read those without the JSON parser.
+    if first == '"' and "\\" not in raw:
+        return raw[1:-1]
+    if first in "-0123456789":
+        try:
+            return int(raw)
+        except ValueError:
+            pass
     try:
         value = json.loads(raw)
     except ValueError:
         return raw
     if value is None:
         return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value
+    # Lists (multiple choice) as compact JSON, as SQLite's own json() writes them.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def round_recommendation_ids(session: Session, consultation: Round) -> list[int]:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from bots.api.middleware import RequestContext
 from bots.api.routes import (
+    exports,
     health,
     outbox,
     people,
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(recommendations.router)
     app.include_router(people.router)
     app.include_router(rounds.router)
+    app.include_router(exports.router)
     app.include_router(outbox.router)
     app.include_router(updates.router)
     app.include_router(results.router)

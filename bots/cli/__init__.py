@@ -13,6 +13,7 @@ from bots.cli import (
     config,
     db,
     demo,
+    exports,
     organisations,
     outbox,
     recommendations,
@@ -49,6 +50,7 @@ for sub, name in [
 
 app.command("answers")(chat.answers_list)
 app.command("chat")(chat.chat)
+app.command("export")(exports.export)
 app.command("gaps")(updates.gaps)
 app.command("results")(results.results)
 app.command("serve")(serve.serve)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.orm import Session
 
 from bots.cli.common import CLI_ACTOR, JsonFlag, err, make_app, open_database, print_json, table
-from core import invitations, invitees, people
+from core import invitations, invitees, people, permissions
+from core.models import Participant
 from core.vocabulary import OrganisationType, Role
 
 org_app = make_app("Organisations: government entities, NHRIs, civil society, academia, UN.")
@@ -57,6 +60,8 @@ def _describe_participant(p: Any, show_names: bool) -> dict[str, Any]:
         "role": p.role.value,
         "organisation": p.organisation.name if p.organisation else None,
         "language": p.language,
+        # Permissions given by name (`participants grant`), beyond the role's.
+        "grants": list(p.grants or []),
     }
     if show_names:
         data["name"] = p.display_name
@@ -107,7 +112,9 @@ def part_list(
     if as_json:
         print_json(rows)
     else:
-        columns = ["id", "pseudonym", "role", "organisation", "language"]
+        columns = ["id", "pseudonym", "role", "organisation", "language", "grants"]
+        for row in rows:
+            row["grants"] = ", ".join(row["grants"])
         table(columns + (["name"] if show_names else []), [list(r.values()) for r in rows])
 
 
@@ -146,6 +153,47 @@ def part_invite(
     )
     sys.stdout.write(made.code + "\n")
     err.print(f"To redeem it, the invitee should {redeem}.")
+
+
+Who = Annotated[str, typer.Argument(help="The participant's id or pseudonym.", show_default=False)]
+Grantable = Annotated[
+    str,
+    typer.Argument(
+        help="The permission: "
+        + ", ".join(sorted(p.value for p in permissions.GRANTABLE))
+        + " (every answer of a round, by pseudonym).",
+        show_default=False,
+    ),
+]
+
+
+@part_app.command("grant")
+def part_grant(participant: Who, permission: Grantable) -> None:
+    """Give a verified organiser, by name, a permission no role has."""
+    _change_grant(participant, permission, permissions.grant, "may now use", "already had")
+
+
+@part_app.command("revoke")
+def part_revoke(participant: Who, permission: Grantable) -> None:
+    """Take back a permission given by name."""
+    _change_grant(participant, permission, permissions.revoke, "no longer has", "did not have")
+
+
+def _change_grant(
+    participant: str,
+    permission: str,
+    change: Callable[[Session, Participant, str, str], bool],
+    done: str,
+    unchanged: str,
+) -> None:
+    with open_database() as (_, database), database.unit_of_work() as s:
+        person = people.find_participant(s, participant)
+        changed = change(s, person, permission, CLI_ACTOR)
+        name = person.pseudonym
+    if changed:
+        err.print(f"{name} {done} {permission}.")
+    else:
+        err.print(f"{name} {unchanged} {permission}; nothing changed.")
 
 
 @part_app.command("import")
