@@ -16,6 +16,7 @@ from bots.api.routes import (
     outbox,
     people,
     recommendations,
+    report,
     results,
     rounds,
     slack,
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(outbox.router)
     app.include_router(updates.router)
     app.include_router(results.router)
+    app.include_router(report.router)
     for channel in (telegram, slack, webhook):
         channel.install(app)
     return app

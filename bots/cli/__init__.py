@@ -17,6 +17,7 @@ from bots.cli import (
     organisations,
     outbox,
     recommendations,
+    report,
     results,
     rounds,
     serve,
@@ -52,6 +53,7 @@ app.command("answers")(chat.answers_list)
 app.command("chat")(chat.chat)
 app.command("export")(exports.export)
 app.command("gaps")(updates.gaps)
+app.command("report")(report.report)
 app.command("results")(results.results)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
