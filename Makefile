@@ -29,7 +29,8 @@ run: $(VENV)/.installed
 	@echo "  curl http://127.0.0.1:8000/healthz"
 	@echo "  TOKEN=\$$($(BIN)/consulta tokens create --role organiser --participant 1)"
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" 'http://127.0.0.1:8000/api/v1/recommendations?theme=birth'"
-	@echo "  open http://127.0.0.1:8000/docs for the API, and $(BIN)/consulta --help for the CLI."
+	@echo "  open http://127.0.0.1:8000/dashboard and sign in with that token,"
+	@echo "  http://127.0.0.1:8000/docs for the API, and $(BIN)/consulta --help for the CLI."
 	@echo
 	$(BIN)/consulta serve
 

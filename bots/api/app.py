@@ -25,6 +25,7 @@ from bots.api.routes import (
     webhook,
 )
 from bots.bootstrap import start
+from bots.dashboard import install as install_dashboard
 from bots.delivery import default_limiters, dispatcher_for, open_senders
 from bots.worker import run_worker
 from core.config import Settings
@@ -85,4 +86,5 @@ def create_app(
     app.include_router(report.router)
     for channel in (telegram, slack, webhook):
         channel.install(app)
+    install_dashboard(app)
     return app
