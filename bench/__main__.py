@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -28,4 +29,10 @@ def main(selected: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    # -v asks the benchmarks for their details (e.g. the SQL an export issues), as does
+    # BENCH_VERBOSE=1.
+    if "-v" in arguments or "--verbose" in arguments:
+        os.environ["BENCH_VERBOSE"] = "1"
+        arguments = [a for a in arguments if a not in ("-v", "--verbose")]
+    sys.exit(main(arguments))

@@ -19,6 +19,9 @@ class Figure:
     reference: float
     # The lowest acceptable value/reference ratio; None when the figure is only reported.
     target_ratio: float | None = None
+    # For a figure where less is better (memory): the target is then the highest acceptable
+    # value/reference ratio, shown as "<= x".
+    lower_is_better: bool = False
 
     @property
     def ratio(self) -> float:
@@ -26,7 +29,17 @@ class Figure:
 
     @property
     def meets_target(self) -> bool | None:
-        return None if self.target_ratio is None else self.ratio >= self.target_ratio
+        if self.target_ratio is None:
+            return None
+        if self.lower_is_better:
+            return self.ratio <= self.target_ratio
+        return self.ratio >= self.target_ratio
+
+    @property
+    def target(self) -> str:
+        if self.target_ratio is None:
+            return "-"
+        return f"{'<=' if self.lower_is_better else '>='} {self.target_ratio}"
 
 
 def alternate(
@@ -44,6 +57,15 @@ def alternate(
             prepare()
         subject_times.append(_timed(subject))
     return statistics.median(subject_times), statistics.median(reference_times)
+
+
+def rotate(works: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Median seconds of each piece of work, all run in turn `repeats` times, in the order given."""
+    times: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(repeats):
+        for name, work in works.items():
+            times[name].append(_timed(work))
+    return {name: statistics.median(taken) for name, taken in times.items()}
 
 
 def _timed(work: Callable[[], None]) -> float:
@@ -64,7 +86,7 @@ def table(figures: list[Figure]) -> str:
                 f.reference_name,
                 f"{f.reference:,.0f} {f.unit}",
                 f"{f.ratio:.3f}",
-                "-" if f.target_ratio is None else f">= {f.target_ratio}",
+                f.target,
                 {None: "-", True: "yes", False: "NO"}[f.meets_target],
             )
         )
