@@ -423,3 +423,35 @@ def test_export_raw_is_granted_to_named_verified_organisers_only(database):
             ("participant.granted", organiser.pseudonym, {"permission": "export_raw"}),
             ("participant.revoked", organiser.pseudonym, {"permission": "export_raw"}),
         ]
+
+
+def test_the_csv_never_lets_a_total_give_a_hidden_count_away(database):
+    from tests.core.test_results import _sector_round
+
+    # 30 answers: health 19, education 8, justice 3. Hiding only the 3 would leave 30-19-8.
+    _sector_round(database)
+    out = io.BytesIO()
+    with database.unit_of_work() as session:
+        exports.export_round(session, "RES01", "csv", out)
+    rows = [r for r in csv_rows(out.getvalue()) if r["section"] == "answers"]
+    overall = {r["column"]: r["count"] for r in rows if r["table"] == "sector:overall"}
+    assert overall == {"health": "19", "education": "<5", "justice": "<5", "total": "30"}
+    # Every table of the question, row by row and column by column: never one hidden count
+    # in a line whose total is shown.
+    tables: dict[str, dict[tuple[str, str], str]] = {}
+    for r in rows:
+        if r["question"] == "sector":
+            tables.setdefault(r["table"], {})[(r["row"], r["column"])] = r["count"]
+    assert set(tables) >= {"sector:overall", "sector:language", "sector:channel"}
+    for name, cells in tables.items():
+        for axis in (0, 1):
+            lines: dict[str, dict[str, str]] = {}
+            for key, count in cells.items():
+                lines.setdefault(key[axis], {})[key[1 - axis]] = count
+            for line, counts in lines.items():
+                # Only a line that publishes its total is a sum a reader can use.
+                if "total" in counts and line != "total":
+                    hidden = sum(c == "<5" for c in counts.values())
+                    assert hidden != 1, (name, line, counts)
+    by_language = tables["sector:language"]
+    assert by_language[("total", "justice")] == "<5" and by_language[("total", "education")] == "<5"
