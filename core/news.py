@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import feedback, outbox
+from core.conversation import followup
 from core.follows import CAPPED_KINDS
 from core.i18n import translate
 from core.messages import Expect, Option, OutboundMessage
@@ -112,6 +113,8 @@ def deliver_news(session: Session, now: datetime) -> int:
             else _digest(versions, language)
         )
         outbox.enqueue(session, participant, identity.platform, message, bulk=True, now=now)
+        # On SMS the buttons arrive as a numbered list: a typed number answers them.
+        followup.offer(session, participant, message.options, now)
         sent += 1
     session.flush()
     return sent

@@ -356,8 +356,16 @@ class _Turn:
             return
         command = parse_command(text) if text else None
         form = followup.open_form(self.session, self.participant, self.now)
-        if form is not None and (command is None or command[0] in FORM_COMMANDS):
-            followup.on_form(self, form, text, command[0] if command else None)
+        if form is not None and form.kind == followup.NOTICE_FORM and command is not None:
+            # Any command moves on from the news; a number typed later is not about it.
+            self.session.delete(form)
+            form = None
+        # A form takes the message, unless it was only waiting for a number and got none.
+        if (
+            form is not None
+            and (command is None or command[0] in FORM_COMMANDS)
+            and followup.on_form(self, form, text, command[0] if command else None)
+        ):
             return
         if command is None and text and self._is_round_code(text):
             command = (Command.JOIN, text)

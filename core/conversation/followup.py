@@ -22,6 +22,8 @@ from core.invitations import effective_role, redeem
 from core.messages import Expect, InboundEvent, Option
 from core.models import (
     ChatForm,
+    Conversation,
+    ConversationStatus,
     ImplementationUpdate,
     Participant,
     UpdateState,
@@ -41,12 +43,16 @@ from core.vocabulary import Role
 
 UPDATE_FORM = "update"
 COMMENT_FORM = "comment"
+# Not a form anyone fills in: the buttons of the latest news, for typed numbers.
+NOTICE_FORM = "notice"
 FORM_OPTION = "uf"
 # The fields of the update form, in the order they are asked.
 FIELDS = ("target", "status", "narrative", "evidence", "entity", "indicators", "next_step", "due")
 OPTIONAL = frozenset({"evidence", "entity", "indicators", "next_step", "due"})
 MOST_ENTITY_BUTTONS = 10
 FORM_IDLE = timedelta(hours=2)
+# News is often read the next day.
+NOTICE_IDLE = timedelta(days=2)
 ROLE_NAMES = {Role.NHRI: "NHRI staff", Role.GOVERNMENT: "government focal point"}
 
 
@@ -232,17 +238,16 @@ def on_feedback_option(turn: Turn, update_id: int, action: str) -> None:
     if action == "open":
         message = feedback.render(version, turn.language)
         turn.say(message.text, message.options, message.expect)
+        offer(turn.session, turn.participant, message.options, turn.now)
         return
     if action in feedback.AGREEMENT_CHOICES:
         feedback.record(
             turn.session, turn.participant, update, feedback.AGREEMENT, value=action, **common
         )
         if action == "disagree":
-            turn.say(
-                turn.t("What status would you give?"),
-                feedback.status_options(update_id, turn.language),
-                Expect.CHOICE,
-            )
+            options = feedback.status_options(update_id, turn.language)
+            turn.say(turn.t("What status would you give?"), options, Expect.CHOICE)
+            offer(turn.session, turn.participant, options, turn.now)
             return
         # Agreeing is seeing the reported status; not knowing is counted apart.
         seen = version.status if action == "agree" else "dont_know"
@@ -294,11 +299,13 @@ def on_feedback_option(turn: Turn, update_id: int, action: str) -> None:
 
 
 def _thank(turn: Turn, update_id: int) -> None:
+    options = (Option(feedback.option_id(update_id, feedback.COMMENT), turn.t("Add a comment")),)
     turn.say(
         turn.t("Thank you, your view is recorded. You can add a comment too."),
-        (Option(feedback.option_id(update_id, feedback.COMMENT), turn.t("Add a comment")),),
+        options,
         Expect.CHOICE,
     )
+    offer(turn.session, turn.participant, options, turn.now)
 
 
 def _comment_text(turn: Turn, form: ChatForm, text: str) -> None:
@@ -380,11 +387,13 @@ def cancel(turn: Turn) -> bool:
     return True
 
 
-def on_form(turn: Turn, form: ChatForm, text: str, command: Command | None) -> None:
-    """Text, `skip` or a form button while a form is open."""
+def on_form(turn: Turn, form: ChatForm, text: str, command: Command | None) -> bool:
+    """Text, `skip` or a form button while a form is open; False when it was not for it."""
+    if form.kind == NOTICE_FORM:
+        return _on_notice(turn, form, text, command)
     if command is Command.CANCEL:
         cancel(turn)
-        return
+        return True
     if form.kind == COMMENT_FORM:
         if form.field == "share":
             # Channels without buttons list the two choices; a typed number picks one.
@@ -392,19 +401,67 @@ def on_form(turn: Turn, form: ChatForm, text: str, command: Command | None) -> N
             if number in (1, 2):
                 choice = feedback.PRIVATE if number == 1 else feedback.SHARED
                 on_feedback_option(turn, int(form.values["update_id"]), choice)
-                return
+                return True
             turn.say(turn.t("Please choose who may read your comment, or send cancel."))
-            return
+            return True
         _comment_text(turn, form, text)
-        return
+        return True
     if command is Command.SKIP:
         if form.field not in OPTIONAL:
             turn.say(turn.t("This field is needed."))
             _ask(turn, form)
-            return
+            return True
         _next(turn, form, skip_due=form.field == "next_step")
-        return
+        return True
     _take(turn, form, text)
+    return True
+
+
+def offer(
+    session: Session, participant: Participant, options: Sequence[Option], now: datetime
+) -> None:
+    """Let a typed number answer these buttons about an update, on channels without buttons.
+
+    Only when nothing else waits for a typed answer: a form being filled in, or a round's
+    question, keeps its claim on the next number.
+    """
+    ids = [o.id for o in options if feedback.parse_option(o.id) is not None]
+    if not ids or session.get(ChatForm, participant.id) is not None:
+        return
+    asking = session.scalar(
+        select(Conversation.id).where(
+            Conversation.participant_id == participant.id,
+            Conversation.status.in_((ConversationStatus.CONSENT, ConversationStatus.ACTIVE)),
+        )
+    )
+    if asking is not None:
+        return
+    session.add(
+        ChatForm(
+            participant_id=participant.id,
+            kind=NOTICE_FORM,
+            field="choice",
+            values={"options": ids},
+            started_at=now,
+            updated_at=now,
+        )
+    )
+    session.flush()
+
+
+def _on_notice(turn: Turn, form: ChatForm, text: str, command: Command | None) -> bool:
+    """A typed number picks a button of the latest news; anything else goes its usual way."""
+    options = list(form.values.get("options") or [])
+    number = None if command is not None else number_from_word(text, turn.language)
+    turn.session.delete(form)
+    turn.session.flush()
+    if number is None or not 1 <= number <= len(options):
+        return False
+    about = feedback.parse_option(options[number - 1])
+    if about is None:
+        return False
+    on_feedback_option(turn, *about)
+    return True
 
 
 def on_form_option(turn: Turn, form: ChatForm | None, choice: str) -> None:
@@ -659,7 +716,8 @@ def _post(turn: Turn, form: ChatForm) -> None:
 def open_form(session: Session, participant: Participant, now: datetime) -> ChatForm | None:
     """The form the participant is filling in, if any; one left idle is dropped."""
     form = session.scalar(select(ChatForm).where(ChatForm.participant_id == participant.id))
-    if form is not None and now - form.updated_at > FORM_IDLE:
+    idle = NOTICE_IDLE if form is not None and form.kind == NOTICE_FORM else FORM_IDLE
+    if form is not None and now - form.updated_at > idle:
         # Someone who walked away from a comment must not have their next round answer
         # taken as one.
         session.delete(form)

@@ -428,3 +428,42 @@ def test_a_comment_left_unwritten_does_not_swallow_later_messages(database):
     assert _count(database, ChatForm) == 0
     with database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_on_sms_a_typed_number_answers_the_news_and_nothing_else(database):
+    _setup(database)
+    follower = _person(database, "+254700000001", platform=Platform.WEBHOOK)
+    follower.send("follow #1")
+    update_id = _published_update(database)
+    with database.unit_of_work() as session:
+        assert news.deliver_news(session, NOW.replace(hour=12)) == 1
+    # The notice's buttons came as a numbered list: 2 is "I disagree".
+    assert "What status would you give?" in follower.send("2")
+    assert "your view is recorded" in follower.send("1")
+    # The next number is not taken as a view: "Add a comment" is offered, but "join" is not a
+    # number, so it goes its usual way.
+    assert "Do you agree to take part?" in follower.send("join TEST01")
+    assert "Have you followed these recommendations?" in follower.send("1")
+    with database.unit_of_work() as session:
+        views = {
+            a.question_id: a.value
+            for a in session.scalars(
+                select(Answer).where(Answer.update_id == update_id, Answer.is_current)
+            )
+        }
+    assert _count(database, ChatForm) == 0
+    assert views == {"agreement": "disagree", "status": "not_started"}
+
+
+def test_a_number_typed_during_a_round_stays_the_rounds(database):
+    _setup(database)
+    follower = _person(database, "+254700000002", platform=Platform.WEBHOOK)
+    follower.send("follow #1")
+    follower.send("TEST01")
+    update_id = _published_update(database)
+    with database.unit_of_work() as session:
+        assert news.deliver_news(session, NOW.replace(hour=12)) == 1
+    # In the middle of the round's consent question, 1 is "I agree", not a view on news.
+    assert "Have you followed these recommendations?" in follower.send("1")
+    with database.unit_of_work() as session:
+        assert session.scalars(select(Answer).where(Answer.update_id == update_id)).all() == []
