@@ -10,7 +10,7 @@ status: below that, the counts, the mean and the gaps are withheld, to protect w
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,7 @@ from core.models import (
 )
 from core.recommendations import get as get_recommendation
 from core.rounds import find_round
+from core.suppression import Grid, suppress
 from core.updates import STATUS_SCALE
 from core.visibility import Record, View, names_author, sees, update_record, view_of
 from core.vocabulary import Role
@@ -81,20 +82,64 @@ class Distribution:
         total = sum(STATUS_SCALE[slug] * self.counts.get(slug, 0) for slug in STATUS_SCALE)
         return total / self.known
 
-    def as_data(self) -> dict[str, Any]:
-        """The distribution as published: everything None when suppressed."""
-        hide = self.suppressed
+    def as_data(self, *, hidden: Iterable[str] = (), total_hidden: bool = False) -> dict[str, Any]:
+        """The distribution as published: every count below k hidden, and enough others.
+
+        `hidden` and `total_hidden` carry what another table of the same answers hides, so
+        the two never tell different things.
+        """
         mean = self.mean
+        if self.known + self.dont_know == 0:
+            # Nobody answered: zeros name no one.
+            cells = dict.fromkeys((*STATUS_SCALE, DONT_KNOW), False)
+            responses_hidden = False
+        elif self.suppressed:
+            cells = dict.fromkeys((*STATUS_SCALE, DONT_KNOW), True)
+            responses_hidden = True
+        else:
+            cells, responses_hidden = status_cells(self.counts, self.k, set(hidden), total_hidden)
+        shown = {
+            slug: None if cells[slug] else self.counts.get(slug, 0)
+            for slug in (*STATUS_SCALE, DONT_KNOW)
+        }
         return {
-            "responses": None if hide else self.known,
-            "dont_know": None if hide else self.dont_know,
+            "responses": None if responses_hidden else self.known,
+            "dont_know": shown[DONT_KNOW],
             "mean": None if mean is None else round(mean, 2),
-            "distribution": {
-                slug: None if hide else self.counts.get(slug, 0) for slug in STATUS_SCALE
+            "distribution": {slug: shown[slug] for slug in STATUS_SCALE},
+            "cells": {
+                slug: {"count": shown[slug], "suppressed": cells[slug]}
+                for slug in (*STATUS_SCALE, DONT_KNOW)
             },
-            "suppressed": hide,
+            "suppressed": self.suppressed,
             "k": self.k,
         }
+
+
+def status_cells(
+    counts: Mapping[str, int], k: int, seed: set[str], total_hidden: bool = False
+) -> tuple[dict[str, bool], bool]:
+    """Which status counts to hide, and whether the number who gave a status is hidden."""
+    columns = list(STATUS_SCALE)
+    known = sum(counts.get(c, 0) for c in columns)
+    grid = Grid(
+        rows=["all"],
+        columns=columns,
+        cells={("all", c): counts.get(c, 0) for c in columns},
+        row_totals={"all": known},
+        column_totals=None,
+        total=known,
+        row_lines=True,
+        column_lines=False,
+    )
+    start: set[tuple[str, ...]] = {("c", "all", c) for c in seed if c in columns}
+    if total_hidden:
+        start |= {("r", "all"), ("t",)}
+    hidden = suppress(grid, k, start)
+    cells = {c: ("c", "all", c) in hidden for c in columns}
+    # "Don't know" stands apart from the sum; hidden below k like any count.
+    cells[DONT_KNOW] = counts.get(DONT_KNOW, 0) < k or DONT_KNOW in seed
+    return cells, ("r", "all") in hidden
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from core.models import (
 )
 from core.rounds import describe as describe_round
 from core.rounds import find_round
+from core.suppression import Grid, suppress
 from core.survey_store import definition_of, latest_version
 from surveys.definition import Kind, Question, Survey, localized
 
@@ -240,81 +241,6 @@ RAW_COLUMNS = [
     "withdrawn",
     "answered_on",
 ]
-
-
-# --- suppression ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Grid:
-    """A table's raw counts and which entries are hidden, while the pattern is worked out."""
-
-    rows: list[str]
-    columns: list[str]
-    cells: dict[tuple[str, str], int]
-    row_totals: dict[str, int]
-    column_totals: dict[str, int] | None
-    total: int
-    row_lines: bool
-    column_lines: bool
-    hidden: set[tuple[str, str]] = field(default_factory=set)
-
-    # Entries: ("c", row, column) cells, ("r", row) row totals, ("k", column) column totals,
-    # ("t",) the total.
-    def count(self, entry: tuple[str, ...]) -> int:
-        kind = entry[0]
-        if kind == "c":
-            return self.cells.get((entry[1], entry[2]), 0)
-        if kind == "r":
-            return self.row_totals[entry[1]]
-        if kind == "k":
-            assert self.column_totals is not None
-            return self.column_totals[entry[1]]
-        return self.total
-
-    def lines(self) -> list[list[tuple[str, ...]]]:
-        """Groups of entries of which one is the sum of the others."""
-        found: list[list[tuple[str, ...]]] = []
-        if self.row_lines:
-            for row in self.rows:
-                found.append([("c", row, c) for c in self.columns] + [("r", row)])
-        if self.column_lines and self.column_totals is not None:
-            for column in self.columns:
-                found.append([("c", r, column) for r in self.rows] + [("k", column)])
-        # Row totals add up to the total when rows split the answers.
-        if self.column_totals is not None and (self.row_lines or self.column_lines):
-            found.append([("r", r) for r in self.rows] + [("t",)])
-            if self.row_lines:
-                found.append([("k", c) for c in self.columns] + [("t",)])
-        return found
-
-
-def _suppress(grid: _Grid, k: int, hidden: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """Hide every count below k, then more until no sum gives a hidden count away."""
-    entries: list[tuple[str, ...]] = [("c", r, c) for r in grid.rows for c in grid.columns]
-    entries += [("r", r) for r in grid.rows]
-    if grid.column_totals is not None:
-        entries += [("k", c) for c in grid.columns]
-    entries.append(("t",))
-    hidden = set(hidden) | {e for e in entries if grid.count(e) < k}
-    lines = grid.lines()
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            concealed = [e for e in line if e in hidden]
-            if len(concealed) != 1:
-                continue
-            # One hidden entry in a sum is the sum's difference: hide the smallest other
-            # count too, cells before totals, in a fixed order so every run agrees.
-            others = sorted(
-                (e for e in line if e not in hidden),
-                key=lambda e: (e[0] != "c", grid.count(e), e),
-            )
-            if others:
-                hidden.add(others[0])
-                changed = True
-    return hidden
 
 
 # --- the round's tables -----------------------------------------------------------------------
@@ -529,10 +455,10 @@ def _build_tables(
     survey: Survey | None,
     dimensions: Sequence[str],
     language: str,
-) -> list[tuple[Table, _Grid]]:
+) -> list[tuple[Table, Grid]]:
     questions = _choice_questions(survey)
     profiles = {q.id: q for q in _profile_questions(survey)}
-    built: list[tuple[Table, _Grid]] = []
+    built: list[tuple[Table, Grid]] = []
     if not questions:
         return built
     for dimension in dimensions:
@@ -561,7 +487,7 @@ def _build_tables(
                 if partition
                 else None
             )
-            grid = _Grid(
+            grid = Grid(
                 rows=row_keys,
                 columns=[c for c, _ in columns],
                 cells=grid_cells,
@@ -598,12 +524,12 @@ def _build_tables(
     return built
 
 
-def _settle(group: list[tuple[Table, _Grid]], k: int) -> None:
+def _settle(group: list[tuple[Table, Grid]], k: int) -> None:
     """One pattern for a question's tables: what the overall table hides, every table hides."""
     overall = next((pair for pair in group if pair[0].dimension == "overall"), None)
     if overall is None:
         for table, grid in group:
-            _finish(table, grid, _suppress(grid, k, set()))
+            _finish(table, grid, suppress(grid, k, set()))
         return
     margin: set[str] = set()
     margin_total = False
@@ -612,7 +538,7 @@ def _settle(group: list[tuple[Table, _Grid]], k: int) -> None:
         seed: set[tuple[str, ...]] = {("c", "all", c) for c in margin}
         if margin_total:
             seed |= {("r", "all"), ("t",)}
-        hidden = _suppress(overall[1], k, seed)
+        hidden = suppress(overall[1], k, seed)
         if ("r", "all") in hidden or ("t",) in hidden:
             hidden |= {("r", "all"), ("t",)}
         patterns[overall[0].key] = hidden
@@ -625,7 +551,7 @@ def _settle(group: list[tuple[Table, _Grid]], k: int) -> None:
             seed = {("k", c) for c in margin} if grid.column_totals is not None else set()
             if margin_total and grid.column_totals is not None:
                 seed.add(("t",))
-            hidden = _suppress(grid, k, seed)
+            hidden = suppress(grid, k, seed)
             patterns[table.key] = hidden
             if grid.column_totals is None:
                 continue
@@ -644,7 +570,7 @@ def _settle(group: list[tuple[Table, _Grid]], k: int) -> None:
             table.total = overall[0].total
 
 
-def _finish(table: Table, grid: _Grid, hidden: set[tuple[str, ...]]) -> None:
+def _finish(table: Table, grid: Grid, hidden: set[tuple[str, ...]]) -> None:
     table.cells = {
         (r, c): Cell(grid.cells.get((r, c), 0), ("c", r, c) in hidden)
         for r in grid.rows
@@ -661,7 +587,7 @@ def _finish(table: Table, grid: _Grid, hidden: set[tuple[str, ...]]) -> None:
 
 def _response_tables(
     session: Session, consultation: Round, language: str
-) -> list[tuple[Table, _Grid]]:
+) -> list[tuple[Table, Grid]]:
     """People invited (or who joined) and people who answered, by dimension, in the database."""
     from core.schedule import INVITATION
 
@@ -681,7 +607,7 @@ def _response_tables(
         .exists()
     )
     joined = aliased(Conversation)
-    built: list[tuple[Table, _Grid]] = []
+    built: list[tuple[Table, Grid]] = []
     for dimension in RESPONSE_DIMENSIONS:
         dim: ColumnElement[Any]
         if dimension == "overall":
@@ -716,7 +642,7 @@ def _response_tables(
         }
         invited = sum(counts.get(row, (0, 0))[0] for row in rows)
         responded = sum(counts.get(row, (0, 0))[1] for row in rows)
-        grid = _Grid(
+        grid = Grid(
             rows=rows,
             columns=[INVITED, RESPONDED],
             cells=cells,
@@ -745,18 +671,18 @@ def _response_tables(
     return built
 
 
-def _settle_response(pairs: list[tuple[Table, _Grid]], k: int) -> None:
+def _settle_response(pairs: list[tuple[Table, Grid]], k: int) -> None:
     """The response tables share the overall counts of invited and answering people."""
     overall_table, overall_grid = pairs[0]
     margin: set[str] = set()
     patterns: dict[str, set[tuple[str, ...]]] = {}
     while True:
-        hidden = _suppress(overall_grid, k, {("c", "all", c) for c in margin})
+        hidden = suppress(overall_grid, k, {("c", "all", c) for c in margin})
         patterns[overall_table.key] = hidden
         margin = {e[2] for e in hidden if e[0] == "c"}
         grown = False
         for table, grid in pairs[1:]:
-            hidden = _suppress(grid, k, {("k", c) for c in margin})
+            hidden = suppress(grid, k, {("k", c) for c in margin})
             patterns[table.key] = hidden
             columns = {e[1] for e in hidden if e[0] == "k"}
             if not columns <= margin:
@@ -768,53 +694,23 @@ def _settle_response(pairs: list[tuple[Table, _Grid]], k: int) -> None:
         _finish(table, grid, patterns[table.key])
 
 
-def _suppress_status(row: dict[str, Any], k: int, by_recommendation: list[Table]) -> dict[str, Any]:
-    """Civil society's status counts as cells, hidden like any other count.
+def _suppress_status(row: gaps.GapRow, by_recommendation: list[Table]) -> dict[str, Any]:
+    """A recommendation's statuses, hiding whatever the round's status tables hide for it.
 
-    The same people's answers are counted in the round's status-by-recommendation tables,
-    so whatever those tables hide for this recommendation is hidden here too.
+    The status-by-recommendation tables count the same answers, so a count hidden there is
+    hidden here too, or a reader could set one against the other.
     """
-    view = row.get("civil_society") or {}
-    counts = view.get("distribution") or {}
-    columns = [*counts, gaps.DONT_KNOW]
-    key = str(row.get("recommendation_id"))
-    seed: set[tuple[str, ...]] = set()
+    key = str(row.recommendation_id)
+    seed: set[str] = set()
+    total_hidden = False
     for table in by_recommendation:
         if key not in table.row_totals:
             continue
-        seed |= {("c", "all", c) for c in columns if table.cell(key, c).suppressed}
-        if table.row_totals[key].suppressed:
-            seed |= {("r", "all"), ("t",)}
-    total_hidden = True
-    if view.get("suppressed") or any(v is None for v in counts.values()):
-        cells = {c: Cell(0, True).as_data() for c in columns}
-    else:
-        values = {**counts, gaps.DONT_KNOW: view.get("dont_know") or 0}
-        grid = _Grid(
-            rows=["all"],
-            columns=columns,
-            cells={("all", c): int(values[c]) for c in columns},
-            row_totals={"all": sum(int(v) for v in values.values())},
-            column_totals=None,
-            total=sum(int(v) for v in values.values()),
-            row_lines=True,
-            column_lines=False,
-        )
-        hidden = _suppress(grid, k, seed)
-        cells = {c: Cell(int(values[c]), ("c", "all", c) in hidden).as_data() for c in columns}
-        total_hidden = ("r", "all") in hidden
-    # The plain counts go; only the cells, with their suppression, stay.
-    shown = {c: cells[c]["count"] for c in counts}
-    return {
-        **row,
-        "civil_society": {
-            **view,
-            "responses": None if total_hidden else view.get("responses"),
-            "distribution": shown,
-            "dont_know": cells[gaps.DONT_KNOW]["count"],
-            "cells": cells,
-        },
-    }
+        seed |= {c for c, _ in table.columns if table.cell(key, c).suppressed}
+        total_hidden = total_hidden or table.row_totals[key].suppressed
+    data = row.as_data()
+    data["civil_society"] = row.civil_society.as_data(hidden=seed, total_hidden=total_hidden)
+    return data
 
 
 def dimensions_of(survey: Survey | None) -> list[str]:
@@ -834,7 +730,7 @@ def round_results(session: Session, code: str, *, language: str | None = None) -
     language = language or consultation.default_language
     k = consultation.min_cell_size
     pairs = _build_tables(session, consultation, survey, dimensions_of(survey), language)
-    by_question: dict[str, list[tuple[Table, _Grid]]] = {}
+    by_question: dict[str, list[tuple[Table, Grid]]] = {}
     for table, grid in pairs:
         by_question.setdefault(table.question_id or "", []).append((table, grid))
     for group in by_question.values():
@@ -847,7 +743,7 @@ def round_results(session: Session, code: str, *, language: str | None = None) -
         if t.dimension == "recommendation" and t.question_kind == Kind.IMPLEMENTATION_STATUS.value
     ]
     statuses = [
-        _suppress_status(row.as_data(), k, by_recommendation)
+        _suppress_status(row, by_recommendation)
         for row in gaps.perception_gaps(
             session, round_code=consultation.code, limit=max(1, len(consultation.recommendations))
         )

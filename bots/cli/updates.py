@@ -282,7 +282,7 @@ def gaps(
                 _reported(r["nhri"]),
                 _number(r["civil_society"]["mean"]),
                 _count(r["civil_society"]),
-                "" if r["civil_society"]["suppressed"] else r["civil_society"]["dont_know"],
+                _hidden_or(r["civil_society"], "dont_know", k),
                 _number(r["gap_government"]),
                 _number(r["gap_nhri"]),
             )
@@ -291,6 +291,14 @@ def gaps(
         title=f"Perception gaps, largest first. Status scale: {_SCALE}. "
         f"Civil society (CS) counts below {k} are withheld (<{k}).",
     )
+
+
+def _hidden_or(view: dict[str, Any], key: str, k: int) -> Any:
+    """A count of the civil-society view, or <k where it is hidden."""
+    if view["suppressed"]:
+        return ""
+    value = view[key]
+    return f"<{k}" if value is None else value
 
 
 _SCALE = ", ".join(f"{number} {slug.replace('_', ' ')}" for slug, number in STATUS_SCALE.items())

@@ -26,6 +26,8 @@ from tests.fakes.followup import (
     withdraw_status,
 )
 
+STATUSES = ["not_started", "in_progress", "partially_implemented", "fully_implemented"]
+
 # The example worked by hand: government says partially implemented (2), the NHRI in
 # progress (1); six people in civil society say 1, 1, 2, 0, 1 and "don't know". Five gave a
 # status, their mean is (1 + 1 + 2 + 0 + 1) / 5 = 1.0, so the government is 1.0 away from
@@ -90,16 +92,15 @@ def test_the_hand_checked_example(database, cast):
     assert row.gap_nhri == pytest.approx(0.0)
     assert row.gap == pytest.approx(1.0)
     data = row.as_data()
+    # Five people gave a status, so the mean and the gap show; each count is below 5, so
+    # every one is hidden, as it is in every table of results.
+    hidden = {"count": None, "suppressed": True}
     assert data["civil_society"] == {
         "responses": 5,
-        "dont_know": 1,
+        "dont_know": None,
         "mean": 1.0,
-        "distribution": {
-            "not_started": 1,
-            "in_progress": 3,
-            "partially_implemented": 1,
-            "fully_implemented": 0,
-        },
+        "distribution": dict.fromkeys(STATUSES),
+        "cells": dict.fromkeys([*STATUSES, "dont_know"], hidden),
         "suppressed": False,
         "k": 5,
     }
@@ -121,9 +122,8 @@ def test_four_known_answers_show_no_gap_and_no_counts(database, cast):
         "responses": None,
         "dont_know": None,
         "mean": None,
-        "distribution": dict.fromkeys(
-            ["not_started", "in_progress", "partially_implemented", "fully_implemented"]
-        ),
+        "distribution": dict.fromkeys(STATUSES),
+        "cells": {key: {"count": None, "suppressed": True} for key in [*STATUSES, "dont_know"]},
         "suppressed": True,
         "k": 5,
     }

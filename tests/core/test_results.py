@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from core.models import Conversation, ConversationStatus, Disclosure, PlatformIdentity
-from core.results import Table, _Grid, _suppress, free_text, raw_answers, round_results
+from core.results import Table, free_text, raw_answers, round_results
 from core.rounds import find_round
+from core.suppression import Grid, suppress
 from core.vocabulary import Platform, Role
 from tests.fakes.followup import CSO, crowd, give_answer, person, set_up, status_round
 
@@ -41,7 +42,7 @@ def _assert_safe(table: Table, k: int) -> None:
 
 def test_a_hidden_cell_cannot_be_worked_out_from_the_totals():
     # A: 3 yes, 10 no (13); B: 12 yes, 9 no (21). Hiding only the 3 would leave 13 - 10.
-    grid = _Grid(
+    grid = Grid(
         rows=["A", "B"],
         columns=["yes", "no"],
         cells={("A", "yes"): 3, ("A", "no"): 10, ("B", "yes"): 12, ("B", "no"): 9},
@@ -51,7 +52,7 @@ def test_a_hidden_cell_cannot_be_worked_out_from_the_totals():
         row_lines=True,
         column_lines=True,
     )
-    hidden = _suppress(grid, 5, set())
+    hidden = suppress(grid, 5, set())
     assert ("c", "A", "yes") in hidden
     # Its row, and then the column the second hidden cell sits in, need company too.
     assert {("c", "A", "no"), ("c", "B", "no"), ("c", "B", "yes")} <= hidden
@@ -73,7 +74,7 @@ def test_no_sum_ever_has_exactly_one_hidden_count(rows, columns, counts, k):
     }
     row_totals = {r: sum(cells[(r, c)] for c in column_keys) for r in row_keys}
     column_totals = {c: sum(cells[(r, c)] for r in row_keys) for c in column_keys}
-    grid = _Grid(
+    grid = Grid(
         row_keys,
         column_keys,
         cells,
@@ -83,7 +84,7 @@ def test_no_sum_ever_has_exactly_one_hidden_count(rows, columns, counts, k):
         True,
         True,
     )
-    hidden = _suppress(grid, k, set())
+    hidden = suppress(grid, k, set())
     for line in grid.lines():
         assert len([e for e in line if e in hidden]) != 1
     for entry in [("c", r, c) for r in row_keys for c in column_keys]:
@@ -278,24 +279,20 @@ def test_raw_answers_carry_pseudonyms_and_never_platform_ids(database):
 
 
 def test_a_status_row_hides_what_the_round_table_hides_for_its_recommendation():
+    from core.gaps import Distribution, GapRow
     from core.results import Cell, _suppress_status
 
-    row = {
-        "recommendation_id": 7,
-        "civil_society": {
-            "responses": 30,
-            "dont_know": 6,
-            "mean": 1.3,
-            "suppressed": False,
-            "distribution": {
-                "not_started": 6,
-                "in_progress": 9,
-                "partially_implemented": 10,
-                "fully_implemented": 5,
-            },
-        },
+    counts = {
+        "not_started": 6,
+        "in_progress": 9,
+        "partially_implemented": 10,
+        "fully_implemented": 5,
+        "dont_know": 6,
     }
-    alone = _suppress_status(row, 5, [])["civil_society"]
+    row = GapRow(
+        recommendation_id=7, government=None, nhri=None, civil_society=Distribution(counts, 5)
+    )
+    alone = _suppress_status(row, [])["civil_society"]
     assert alone["responses"] == 30 and alone["distribution"]["partially_implemented"] == 10
     # Elsewhere in the round, this recommendation's row lost a cell and its total.
     table = Table(
@@ -315,10 +312,32 @@ def test_a_status_row_hides_what_the_round_table_hides_for_its_recommendation():
         question_id="status",
         question_kind="implementation_status",
     )
-    seeded = _suppress_status(row, 5, [table])["civil_society"]
+    seeded = _suppress_status(row, [table])["civil_society"]
     assert seeded["responses"] is None
     assert seeded["cells"]["partially_implemented"]["suppressed"]
     assert seeded["cells"]["in_progress"]["suppressed"]
     assert seeded["distribution"]["partially_implemented"] is None
     hidden = [c for c in seeded["cells"].values() if c["suppressed"]]
     assert len(hidden) >= 2
+
+
+def test_the_gap_list_hides_small_status_counts_too():
+    from core.gaps import Distribution
+
+    shown = Distribution(
+        {"not_started": 0, "in_progress": 7, "partially_implemented": 2, "fully_implemented": 0},
+        5,
+    ).as_data()
+    # 9 people gave a status: the mean may show, the 2 may not (nor the zeros).
+    assert shown["mean"] is not None and shown["responses"] == 9
+    assert shown["distribution"]["partially_implemented"] is None
+    assert shown["distribution"]["not_started"] is None
+    assert shown["distribution"]["in_progress"] == 7
+    assert shown["cells"]["partially_implemented"] == {"count": None, "suppressed": True}
+    # With one small count alone hidden, 9 - 7 would give it away: another goes with it.
+    lone = Distribution(
+        {"not_started": 6, "in_progress": 7, "partially_implemented": 2, "fully_implemented": 5},
+        5,
+    ).as_data()
+    assert lone["distribution"]["partially_implemented"] is None
+    assert sum(c["suppressed"] for s, c in lone["cells"].items() if s != "dont_know") >= 2
