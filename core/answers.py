@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from core.models import (
@@ -44,16 +44,6 @@ def record(
     kind: str | None = None,
 ) -> Answer:
     """Store an answer as the next version of its slot; earlier versions stay, not current."""
-    latest = session.scalar(
-        select(func.max(Answer.version)).where(
-            Answer.conversation_id == conversation.id, Answer.slot == slot
-        )
-    )
-    session.execute(
-        update(Answer)
-        .where(Answer.conversation_id == conversation.id, Answer.slot == slot, Answer.is_current)
-        .values(is_current=False)
-    )
     answer = Answer(
         conversation_id=conversation.id,
         participant_id=conversation.participant_id,
@@ -67,12 +57,21 @@ def record(
         language=conversation.language,
         channel=channel,
         disclosure=disclosure,
-        version=(latest or 0) + 1,
-        is_current=True,
         answered_at=now or utcnow(),
         source_message_id=source_message_id,
         kind=kind,
     )
+    return add_version(
+        session, answer, Answer.conversation_id == conversation.id, Answer.slot == slot
+    )
+
+
+def add_version(session: Session, answer: Answer, *same_slot: ColumnElement[bool]) -> Answer:
+    """Store the answer as the next version of the slot `same_slot` selects."""
+    latest = session.scalar(select(func.max(Answer.version)).where(*same_slot))
+    session.execute(update(Answer).where(*same_slot, Answer.is_current).values(is_current=False))
+    answer.version = (latest or 0) + 1
+    answer.is_current = True
     session.add(answer)
     session.flush()
     return answer

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import answers
 from core.i18n import translate
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
@@ -169,13 +170,6 @@ def record(
     slot = f"u{update_row.id}:{question}" + (
         f":{recommendation_id}" if recommendation_id is not None else ""
     )
-    mine = (
-        Answer.participant_id == participant.id,
-        Answer.update_id == update_row.id,
-        Answer.slot == slot,
-    )
-    latest = session.scalar(select(func.max(Answer.version)).where(*mine))
-    session.execute(update(Answer).where(*mine, Answer.is_current).values(is_current=False))
     answer = Answer(
         conversation_id=None,
         participant_id=participant.id,
@@ -191,14 +185,16 @@ def record(
         channel=channel,
         # Views on updates name no one; a comment's reach is chosen separately (its value).
         disclosure=Disclosure.ANONYMOUS,
-        version=(latest or 0) + 1,
-        is_current=True,
         answered_at=now,
         kind=kind,
     )
-    session.add(answer)
-    session.flush()
-    return answer
+    return answers.add_version(
+        session,
+        answer,
+        Answer.participant_id == participant.id,
+        Answer.update_id == update_row.id,
+        Answer.slot == slot,
+    )
 
 
 def record_status(
@@ -225,28 +221,6 @@ def record_status(
             recommendation_id=recommendation.id,
             kind=STATUS_KIND,
         )
-
-
-def agreement_counts(session: Session, update_id: int) -> dict[str, int]:
-    """How many followers agree, disagree or don't know, counted in the database."""
-    # The value is JSON text ('"agree"') on both engines; grouping on it stays in the database.
-    value = cast(Answer.value, String)
-    rows = session.execute(
-        select(value, func.count())
-        .where(
-            Answer.update_id == update_id,
-            Answer.question_id == AGREEMENT,
-            Answer.is_current,
-            Answer.withdrawn_at.is_(None),
-        )
-        .group_by(value)
-    )
-    counts = dict.fromkeys(AGREEMENT_CHOICES, 0)
-    for choice, count in rows:
-        key = str(choice).strip('"')
-        if key in counts:
-            counts[key] = int(count)
-    return counts
 
 
 def comments(session: Session, update_id: int, viewer: Participant | None) -> list[dict[str, Any]]:

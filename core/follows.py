@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.db import insert_once
 from core.errors import InvalidInput, NotFound
 from core.models import (
     Follow,
@@ -107,18 +107,14 @@ def follow(
     )
     if exists is not None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(
-                Follow(
-                    participant_id=participant.id,
-                    kind=kind,
-                    target=target,
-                    automatic=automatic,
-                    created_at=now or utcnow(),
-                )
-            )
-    except IntegrityError:
+    added = Follow(
+        participant_id=participant.id,
+        kind=kind,
+        target=target,
+        automatic=automatic,
+        created_at=now or utcnow(),
+    )
+    if not insert_once(session, added):
         # The same follow arrived twice at once.
         return False
     audit.record(

@@ -7,14 +7,15 @@ that queues it, so a tick that runs twice or late sends each one once.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import feedback, outbox
 from core.conversation import followup
+from core.db import insert_once
 from core.follows import CAPPED_KINDS
 from core.i18n import translate
 from core.messages import Expect, Option, OutboundMessage
@@ -161,37 +162,35 @@ def overdue_steps(session: Session, now: datetime) -> list[UpdateVersion]:
     return late
 
 
-def _once(
-    session: Session, participant: Participant, kind: str, subject: str, now: datetime
+def _send_once(
+    session: Session,
+    person: Participant,
+    kind: str,
+    subject: str,
+    now: datetime,
+    write: Callable[[str], str],
 ) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(
-                Notice(
-                    participant_id=participant.id,
-                    kind=kind,
-                    subject=subject,
-                    payload={},
-                    created_at=now,
-                    sent_at=now,
-                )
-            )
-    except IntegrityError:
+    """Queue `write(language)` to the person unless this notice went before; True if queued."""
+    if is_quiet(person, now):
         return False
-    return True
-
-
-def _already(session: Session, participant: Participant, kind: str, subject: str) -> bool:
-    return (
-        session.scalar(
-            select(Notice.id).where(
-                Notice.participant_id == participant.id,
-                Notice.kind == kind,
-                Notice.subject == subject,
-            )
-        )
-        is not None
+    identity = preferred_identity(session, person)
+    if identity is None:
+        return False
+    sent = Notice(
+        participant_id=person.id,
+        kind=kind,
+        subject=subject,
+        payload={},
+        created_at=now,
+        sent_at=now,
     )
+    # The notice's unique key is what makes a repeated or concurrent tick send nothing.
+    if not insert_once(session, sent):
+        return False
+    language = _language(person)
+    message = OutboundMessage(write(language), language=language)
+    outbox.enqueue(session, person, identity.platform, message, bulk=True, now=now)
+    return True
 
 
 def _focal_points(session: Session, update: ImplementationUpdate) -> list[Participant]:
@@ -214,16 +213,11 @@ def _focal_points(session: Session, update: ImplementationUpdate) -> list[Partic
 def _remind_overdue(session: Session, late: list[UpdateVersion], now: datetime) -> int:
     queued = 0
     for version in late:
-        assert version.next_step_due is not None
-        for person in _focal_points(session, version.update):
-            subject = f"version:{version.id}"
-            if _already(session, person, OVERDUE, subject) or is_quiet(person, now):
-                continue
-            identity = preferred_identity(session, person)
-            if identity is None:
-                continue
-            language = _language(person)
-            text = translate(
+        due = version.next_step_due
+        assert due is not None
+
+        def reminder(language: str, version: UpdateVersion = version, due: date = due) -> str:
+            return translate(
                 language,
                 "A planned step is overdue. Update #{number}: “{step}” was due on {date}. "
                 "Please post a new version of the update with what happened, or a new "
@@ -231,18 +225,11 @@ def _remind_overdue(session: Session, late: list[UpdateVersion], now: datetime) 
             ).format(
                 number=version.update_id,
                 step=feedback.shorten(version.next_step or "", 300),
-                date=version.next_step_due.isoformat(),
+                date=due.isoformat(),
             )
-            if _once(session, person, OVERDUE, subject, now):
-                outbox.enqueue(
-                    session,
-                    person,
-                    identity.platform,
-                    OutboundMessage(text, language=language),
-                    bulk=True,
-                    now=now,
-                )
-                queued += 1
+
+        for person in _focal_points(session, version.update):
+            queued += _send_once(session, person, OVERDUE, f"version:{version.id}", now, reminder)
     return queued
 
 
@@ -250,21 +237,8 @@ def _list_overdue(session: Session, late: list[UpdateVersion], now: datetime) ->
     if not late:
         return 0
     year, week, _ = now.isocalendar()
-    subject = f"week:{year}-W{week:02d}"
-    queued = 0
-    for organiser in session.scalars(
-        select(Participant).where(
-            Participant.role == Role.ORGANISER,
-            Participant.verified_at.is_not(None),
-            Participant.opted_out_at.is_(None),
-        )
-    ):
-        if _already(session, organiser, OVERDUE_LIST, subject) or is_quiet(organiser, now):
-            continue
-        identity = preferred_identity(session, organiser)
-        if identity is None:
-            continue
-        language = _language(organiser)
+
+    def weekly_list(language: str) -> str:
         lines = [
             translate(language, "Overdue planned steps this week: {count}.").format(count=len(late))
         ]
@@ -286,14 +260,16 @@ def _list_overdue(session: Session, late: list[UpdateVersion], now: datetime) ->
             lines.append(
                 translate(language, "and {count} more").format(count=len(late) - MOST_IN_LIST)
             )
-        if _once(session, organiser, OVERDUE_LIST, subject, now):
-            outbox.enqueue(
-                session,
-                organiser,
-                identity.platform,
-                OutboundMessage("\n".join(lines), language=language),
-                bulk=True,
-                now=now,
-            )
-            queued += 1
-    return queued
+        return "\n".join(lines)
+
+    organisers = session.scalars(
+        select(Participant).where(
+            Participant.role == Role.ORGANISER,
+            Participant.verified_at.is_not(None),
+            Participant.opted_out_at.is_(None),
+        )
+    )
+    return sum(
+        _send_once(session, organiser, OVERDUE_LIST, f"week:{year}-W{week:02d}", now, weekly_list)
+        for organiser in organisers
+    )

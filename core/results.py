@@ -45,10 +45,10 @@ from core.models import (
     TagKind,
     cluster_members,
     recommendation_tags,
-    round_recommendations,
 )
 from core.rounds import describe as describe_round
 from core.rounds import find_round
+from core.schedule import INVITATION
 from core.suppression import Grid, suppress
 from core.survey_store import definition_of, latest_version
 from surveys.definition import Kind, Question, Survey, localized
@@ -589,8 +589,6 @@ def _response_tables(
     session: Session, consultation: Round, language: str
 ) -> list[tuple[Table, Grid]]:
     """People invited (or who joined) and people who answered, by dimension, in the database."""
-    from core.schedule import INVITATION
-
     people = union(
         select(Notification.participant_id.label("pid")).where(
             Notification.round_id == consultation.id, Notification.kind == INVITATION
@@ -723,38 +721,47 @@ def dimensions_of(survey: Survey | None) -> list[str]:
     ]
 
 
+def round_responses(session: Session, code: str, *, language: str | None = None) -> RoundResults:
+    """Who was invited and who answered, alone: the same tables round_results holds.
+
+    Their pattern depends on no other table, so a list of rounds can show them without
+    counting every question of every round.
+    """
+    consultation = find_round(session, code)
+    response = _response_tables(session, consultation, language or consultation.default_language)
+    _settle_response(response, consultation.min_cell_size)
+    return RoundResults(
+        round=describe_round(consultation),
+        k=consultation.min_cell_size,
+        response=[t for t, _ in response],
+    )
+
+
 def round_results(session: Session, code: str, *, language: str | None = None) -> RoundResults:
     """Every aggregated table of a round, counted in the database, with one suppression pattern."""
+    found = round_responses(session, code, language=language)
     consultation = find_round(session, code)
     survey = _survey_of(session, consultation)
     language = language or consultation.default_language
-    k = consultation.min_cell_size
     pairs = _build_tables(session, consultation, survey, dimensions_of(survey), language)
     by_question: dict[str, list[tuple[Table, Grid]]] = {}
     for table, grid in pairs:
         by_question.setdefault(table.question_id or "", []).append((table, grid))
     for group in by_question.values():
-        _settle(group, k)
-    response = _response_tables(session, consultation, language)
-    _settle_response(response, k)
+        _settle(group, found.k)
     by_recommendation = [
         t
         for t, _ in pairs
         if t.dimension == "recommendation" and t.question_kind == Kind.IMPLEMENTATION_STATUS.value
     ]
-    statuses = [
+    found.tables = [t for t, _ in pairs]
+    found.statuses = [
         _suppress_status(row, by_recommendation)
         for row in gaps.perception_gaps(
             session, round_code=consultation.code, limit=max(1, len(consultation.recommendations))
         )
     ]
-    return RoundResults(
-        round=describe_round(consultation),
-        k=k,
-        response=[t for t, _ in response],
-        tables=[t for t, _ in pairs],
-        statuses=statuses,
-    )
+    return found
 
 
 def free_text(session: Session, code: str, *, batch: int = 1000) -> Iterator[FreeText]:
@@ -870,14 +877,3 @@ def _plain(raw: str | None) -> str | int | float | None:
         return value
     # Lists (multiple choice) as compact JSON, as SQLite's own json() writes them.
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def round_recommendation_ids(session: Session, consultation: Round) -> list[int]:
-    """The recommendations a round asks about, in order."""
-    return list(
-        session.scalars(
-            select(round_recommendations.c.recommendation_id)
-            .where(round_recommendations.c.round_id == consultation.id)
-            .order_by(round_recommendations.c.recommendation_id)
-        )
-    )

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, news, outbox
+from core.db import insert_once
 from core.i18n import translate
 from core.messages import OutboundMessage
 from core.models import (
@@ -139,18 +139,14 @@ def _notify(
     identity = _reachable_identity(session, participant, consultation)
     if identity is None or participant.opted_out_at is not None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(
-                Notification(
-                    round_id=consultation.id,
-                    participant_id=participant.id,
-                    kind=kind,
-                    number=number,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
+    queued = Notification(
+        round_id=consultation.id,
+        participant_id=participant.id,
+        kind=kind,
+        number=number,
+        created_at=now,
+    )
+    if not insert_once(session, queued):
         # A concurrent or repeated tick queued it already.
         return False
     outbox.enqueue(

@@ -88,7 +88,7 @@ def round_summaries(session: Session) -> list[dict[str, Any]]:
     """Every round, newest first, with its response counts by channel and by language."""
     summaries = []
     for consultation in rounds.list_rounds(session):
-        found = results.round_results(session, consultation.code)
+        found = results.round_responses(session, consultation.code)
         overall = found.table("response:overall")
         summaries.append(
             {

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import answers as answer_store
@@ -29,6 +28,7 @@ from core.conversation.reading import (
     read_choices,
 )
 from core.conversation.words import Command, command_word, parse_command
+from core.db import insert_once
 from core.errors import InvalidInput, NotFound
 from core.i18n import SUPPORTED_LANGUAGES, translate
 from core.linking import create_link_code, redeem_link_code
@@ -148,13 +148,8 @@ def _seen_before(session: Session, event: InboundEvent) -> bool:
     key = (event.platform, event.delivery_id[:120])
     if session.get(Delivery, key) is not None:
         return True
-    try:
-        with session.begin_nested():
-            session.add(Delivery(platform=key[0], delivery_id=key[1]))
-    except IntegrityError:
-        # A concurrent worker took the same delivery first.
-        return True
-    return False
+    # False when a concurrent worker took the same delivery first.
+    return not insert_once(session, Delivery(platform=key[0], delivery_id=key[1]))
 
 
 def _valid_zone(name: str) -> bool:

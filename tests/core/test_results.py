@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from core.models import Conversation, ConversationStatus, Disclosure, PlatformIdentity
-from core.results import Table, free_text, raw_answers, round_results
+from core.results import Table, free_text, raw_answers, round_responses, round_results
 from core.rounds import find_round
 from core.suppression import Grid, suppress
 from core.vocabulary import Platform, Role
@@ -203,6 +203,10 @@ def test_response_counts_and_rates_against_the_invited(database):
             )
         session.flush()
         results = round_results(session, "RES01")
+        alone = round_responses(session, "RES01")
+    # The list of rounds counts people alone, and shows exactly what the full results show.
+    assert [t.as_data() for t in alone.response] == [t.as_data() for t in results.response]
+    assert alone.tables == []
     overall = results.table("response:overall")
     assert overall.cell("all", "invited").shown == 36
     assert overall.cell("all", "responded").shown == 30

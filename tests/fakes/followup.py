@@ -111,39 +111,16 @@ def give_status(
     now: datetime = NOW,
 ) -> Answer:
     """A status answer in the round, stored as the engine stores the loop's status question."""
-    conversation = session.scalar(
-        select(Conversation).where(
-            Conversation.participant_id == participant.id,
-            Conversation.round_id == consultation.id,
-        )
-    )
-    if conversation is None:
-        assert consultation.survey_id is not None
-        version = latest_version(session, consultation.survey_id)
-        assert version is not None
-        conversation = Conversation(
-            participant_id=participant.id,
-            round_id=consultation.id,
-            survey_version_id=version.id,
-            status=ConversationStatus.ACTIVE,
-            channel=Platform.TERMINAL,
-            started_at=now,
-            updated_at=now,
-        )
-        session.add(conversation)
-        session.flush()
-    return answers.record(
+    return give_answer(
         session,
-        conversation,
-        slot=f"status@{recommendation_id}",
-        question_id="status",
-        recommendation_id=recommendation_id,
-        value=status,
-        text=None,
+        participant,
+        consultation,
+        "status",
+        status,
         channel=Platform.TERMINAL,
-        disclosure=Disclosure.ANONYMOUS,
-        now=now,
+        recommendation_id=recommendation_id,
         kind="implementation_status",
+        now=now,
     )
 
 
