@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test check lint format typecheck layers pytest bench clean
+.PHONY: run test check lint format typecheck layers pytest bench translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+# Extract every message, merge it into the six catalogs and compile them (core/locale).
+translations: $(VENV)/.installed-test
+	$(BIN)/python -m core.translations all
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -3,23 +3,62 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "consulta"
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
+SOURCE_LANGUAGE = "en"
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+def base_language(language: str | None) -> str:
+    """The supported two-letter code of a language tag such as fr-CA or zh_Hans, else English."""
+    base = (language or "").replace("_", "-").split("-")[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else SOURCE_LANGUAGE
+
+
+def supported_language(language: str | None) -> str | None:
+    """The supported code of a language tag, or None when Consulta does not speak it."""
+    base = (language or "").replace("_", "-").split("-")[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else None
+
+
+def direction(language: str | None) -> str:
+    """The writing direction of a language, as HTML's dir attribute wants it."""
+    return "rtl" if base_language(language) in RTL_LANGUAGES else "ltr"
 
 
 @lru_cache(maxsize=32)
-def _catalog(language: str) -> gettext.NullTranslations:
-    return gettext.translation("consulta", LOCALE_DIR, languages=[language], fallback=True)
+def catalog(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of a language; unknown languages get the English source text."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
 
 
 def translate(language: str, message: str) -> str:
     """The message in the language, or in English where no translation exists yet."""
-    return _catalog(language.split("-")[0]).gettext(message)
+    return catalog(base_language(language)).gettext(message)
 
 
 def translate_plural(language: str, singular: str, plural: str, count: int) -> str:
     """The singular or plural form the language uses for this count."""
-    return _catalog(language.split("-")[0]).ngettext(singular, plural, count)
+    return catalog(base_language(language)).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs where it is written; it is translated where it is shown."""
+    return message
+
+
+def gettext_for(language: str | None) -> Callable[[str], str]:
+    """A one-argument `_` for templates and for code that says many things in one language."""
+    found = catalog(base_language(language))
+    return found.gettext
+
+
+def ngettext_for(language: str | None) -> Callable[[str, str, int], str]:
+    """The plural-aware companion of gettext_for."""
+    found = catalog(base_language(language))
+    return found.ngettext
