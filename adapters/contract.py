@@ -22,6 +22,9 @@ def buttons_fit(message: OutboundMessage, limits: Limits) -> bool:
     """Whether every option can be a button within the platform's limits."""
     if not message.options:
         return True
+    if message.text_only:
+        # The person asked for numbered lists: a screen reader or SMS reads them best.
+        return False
     return (
         len(message.options) <= limits.max_buttons
         and all(len(o.label) <= limits.max_button_text for o in message.options)

@@ -255,8 +255,9 @@ def render(message: OutboundMessage) -> list[dict[str, Any]]:
     choices = [o for o in message.options if not o.done]
     done = next((o for o in message.options if o.done), None)
     controls: list[Block] = []
-    listed = False
-    if choices:
+    # Text-only readers get every option in the numbered list they answer by typing.
+    listed = message.text_only and bool(choices)
+    if choices and not listed:
         multiple = message.expect is Expect.CHOICES or done is not None
         shortened = any(len(o.label) > MAX_OPTION_TEXT for o in choices)
         if multiple and done is not None and _values_fit(choices, MAX_CHECKBOX_TOTAL):

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from adapters.contract import Limits
+from adapters.contract import Limits, numbered_text
 from core.messages import Expect, InboundEvent, OutboundMessage
 from core.vocabulary import Platform
 
@@ -41,7 +41,12 @@ class InboundMessage(BaseModel):
     )
     message_id: str = Field(min_length=1, max_length=120, description="The gateway's id.")
     language: str | None = Field(
-        default=None, max_length=16, description="The sender's language, such as fr."
+        default=None,
+        max_length=16,
+        description=(
+            "The language the sender chose, such as fr: it outranks the round's default, and "
+            "a different one mid-conversation asks the current question again in it."
+        ),
     )
     edited: bool = Field(default=False, description="True when this edits message_id.")
 
@@ -111,15 +116,21 @@ def to_event(message: InboundMessage, delivery_id: str) -> InboundEvent:
         delivery_id=delivery_id,
         message_id=message.message_id,
         language_hint=message.language,
+        language_choice=message.language,
         edited=message.edited,
     )
 
 
 def render(message: OutboundMessage) -> dict[str, Any]:
-    """A reply as JSON data; the options stay data, the gateway decides how to show them."""
+    """A reply as JSON data; the options stay data, the gateway decides how to show them.
+
+    For a person in text-only mode the options are written into the text as a numbered list
+    and left out as data, so no gateway turns them back into buttons.
+    """
+    listed = message.text_only and bool(message.options)
     return MessageOut(
-        text=message.text,
-        options=[OptionOut(id=o.id, label=o.label) for o in message.options],
+        text=numbered_text(message) if listed else message.text,
+        options=[] if listed else [OptionOut(id=o.id, label=o.label) for o in message.options],
         expect=message.expect,
         hint=message.hint,
         language=message.language,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from core.bidi import isolate_ltr
+from core.i18n import direction
 from core.vocabulary import Platform
 
 
@@ -45,6 +47,9 @@ class InboundEvent:
     edited: bool = False
     # The platform's own idea of the person's time zone (Slack's profile), if it has one.
     timezone_hint: str | None = None
+    # A language the person picked themselves (the webhook's `language` field, Slack's App
+    # Home): it outranks the platform's hint and the round's default.
+    language_choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,15 @@ class OutboundMessage:
     expect: Expect = Expect.NOTHING
     hint: str | None = None
     language: str = "en"
+    # The person asked for `textonly`: numbered lists instead of buttons on every channel.
+    text_only: bool = False
+
+    def __post_init__(self) -> None:
+        # Every message to a right-to-left reader gets its left-to-right runs isolated here,
+        # once, whichever part of Consulta wrote it and whichever channel carries it.
+        if direction(self.language) == "rtl":
+            object.__setattr__(self, "text", isolate_ltr(self.text))
+            if self.hint:
+                object.__setattr__(self, "hint", isolate_ltr(self.hint))
+            options = tuple(replace(o, label=isolate_ltr(o.label)) for o in self.options)
+            object.__setattr__(self, "options", options)

@@ -279,6 +279,13 @@ class Participant(Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     language: Mapped[str | None] = mapped_column(String(8))
+    # True once the person chose a language themselves (`language`, the App Home, a web form):
+    # from then on a platform's hint, such as Telegram's language_code, no longer changes it.
+    language_chosen: Mapped[bool] = mapped_column(default=False)
+    # `textonly`: numbered lists instead of buttons, for screen readers and SMS.
+    text_only: Mapped[bool] = mapped_column(default=False)
+    # `easyread`: short sentences, one question per message, plain words.
+    easy_read: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set by `optout`: nothing is sent until the participant writes again.
     opted_out_at: Mapped[datetime | None] = mapped_column()
@@ -398,6 +405,8 @@ class Round(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    # Everyone in the round gets the survey's easy-read wording, whatever their own setting.
+    easy_read: Mapped[bool] = mapped_column(default=False)
     # Aggregates never show a count below this, to protect the people who answered.
     min_cell_size: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,6 +34,7 @@ def from_payload(data: dict[str, Any]) -> OutboundMessage:
         expect=Expect(data.get("expect", Expect.NOTHING.value)),
         hint=data.get("hint"),
         language=data.get("language", "en"),
+        text_only=bool(data.get("text_only", False)),
     )
 
 
@@ -57,6 +58,8 @@ def enqueue(
     )
     if identity is None or not identity.reachable:
         return None
+    if participant.text_only and not message.text_only:
+        message = replace(message, text_only=True)
     return enqueue_to(
         session,
         platform,

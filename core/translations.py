@@ -150,8 +150,8 @@ def placeholders(text: str) -> list[str]:
 def strings_of(message: Message) -> Iterable[str]:
     """Each translated form of a message (one, or one per plural form)."""
     if isinstance(message.string, tuple | list):
-        return list(message.string)
-    return [message.string]
+        return [str(s or "") for s in message.string]
+    return [message.string or ""]
 
 
 def main(argv: list[str]) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import answers as answer_store
-from core import audit, feedback, follows
+from core import audit, feedback, follows, formatting
 from core.conversation import followup, plan
 from core.conversation.plan import LoopScope, Step, StepKind
 from core.conversation.reading import (
@@ -27,7 +27,14 @@ from core.conversation.reading import (
     read_answer,
     read_choices,
 )
-from core.conversation.words import Command, command_word, parse_command
+from core.conversation.words import (
+    SWITCH_OFF,
+    SWITCH_ON,
+    Command,
+    command_word,
+    fold,
+    parse_command,
+)
 from core.db import insert_once
 from core.errors import InvalidInput, NotFound
 from core.i18n import SUPPORTED_LANGUAGES, translate
@@ -90,6 +97,8 @@ ANYTIME = frozenset(
         Command.THEMES,
         Command.UPDATE,
         Command.CANCEL,
+        Command.TEXTONLY,
+        Command.EASYREAD,
     }
 )
 # Inside a form, these steer it; every other message is the form's answer.
@@ -134,6 +143,11 @@ def handle(session: Session, event: InboundEvent, context: EngineContext) -> lis
     if participant.opted_out_at is not None:
         # Writing again is how someone who opted out comes back.
         participant.opted_out_at = None
+    hinted = _supported(event.language_hint)
+    if hinted and not participant.language_chosen:
+        # Until the person chooses, the platform's latest hint is their language (they may
+        # have switched their phone's language since).
+        participant.language = hinted
     # The platform's profile zone (Slack) is the most reliable; `timezone` sets it elsewhere.
     if event.timezone_hint and _valid_zone(event.timezone_hint):
         participant.timezone = event.timezone_hint
@@ -212,7 +226,16 @@ class _Turn:
         expect: Expect = Expect.NOTHING,
         hint: str | None = None,
     ) -> None:
-        self.replies.append(OutboundMessage(text, tuple(options), expect, hint, self.language))
+        self.replies.append(
+            OutboundMessage(
+                text,
+                tuple(options),
+                expect,
+                hint,
+                self.language,
+                text_only=self.participant.text_only,
+            )
+        )
 
     def say_already_done(self) -> None:
         self.say(
@@ -339,6 +362,15 @@ class _Turn:
     def _dispatch(self) -> None:
         text = (self.event.text or "").strip()
         option = self.event.option_id
+        chosen = _supported(self.event.language_choice)
+        if chosen is not None and (chosen != self.language or not self.participant.language_chosen):
+            if not text and not option:
+                # A choice on its own (a picker): confirm it and ask the question again.
+                self.change_language(chosen)
+                return
+            # A choice that comes with every message (a web form, a gateway setting) switches
+            # quietly, and the message is read in the new language.
+            self.choose_language(chosen)
         if option:
             about_update = feedback.parse_option(option)
             if about_update is not None:
@@ -421,6 +453,8 @@ class _Turn:
             Command.THEMES: lambda _: followup.themes(self),
             Command.UPDATE: lambda argument: followup.start_update(self, argument),
             Command.CANCEL: lambda _: self.cancel(),
+            Command.TEXTONLY: self.set_text_only,
+            Command.EASYREAD: self.set_easy_read,
         }
         if command not in ANYTIME and self.conversation is None:
             self.say(
@@ -460,6 +494,8 @@ class _Turn:
             (Command.VERIFY, "{word} CODE: verify your role with an invitation code"),
             (Command.UPDATE, "{word}: post an implementation update (verified roles)"),
             (Command.CANCEL, "{word}: stop filling in an update or a comment"),
+            (Command.TEXTONLY, "{word} on|off: numbered lists instead of buttons"),
+            (Command.EASYREAD, "{word} on|off: short, simple questions, one at a time"),
         ):
             word = command_word(command, self.language)
             if word != command.value:
@@ -641,7 +677,7 @@ class _Turn:
                 "The consultation {code} closed on {day}. Thank you; answers given "
                 "before then are kept.",
                 code=consultation.code,
-                day=f"{consultation.closes_at:%Y-%m-%d}",
+                day=formatting.day(consultation.closes_at, self.language, consultation.timezone),
             )
         return self.t("The consultation {code} is not open yet.", code=consultation.code)
 
@@ -854,32 +890,89 @@ class _Turn:
             )
         )
 
+    def _offered_languages(self) -> list[str]:
+        if self.conversation is None:
+            return list(SUPPORTED_LANGUAGES)
+        offered = [c for c in self.conversation.round.languages if c in self.survey.languages]
+        return offered or list(self.survey.languages)
+
+    def choose_language(self, code: str) -> bool:
+        """The person's own choice of language; False when the consultation does not offer it."""
+        self.participant.language = code
+        self.participant.language_chosen = True
+        if code not in self._offered_languages():
+            return False
+        self.language = code
+        if self.conversation is not None:
+            self.conversation.language = code
+        return True
+
     def change_language(self, argument: str) -> None:
-        code = argument.strip().lower()
-        offered = (
-            self.survey.languages if self.conversation is not None else list(SUPPORTED_LANGUAGES)
-        )
-        if code not in offered:
+        code = _supported(argument.strip()) or argument.strip().lower()
+        offered = self._offered_languages()
+        if not argument.strip() or code not in offered:
             self.say(
                 self.t(
                     "Languages available: {codes}. Send language and a code, for "
                     "example: language fr.",
-                    codes=", ".join(offered),
+                    codes=formatting.names(
+                        (f"{c} ({formatting.own_language_name(c)})" for c in offered),
+                        self.language,
+                    ),
                 )
             )
             return
-        self.participant.language = code
-        self.language = code
-        if self.conversation is None:
-            self.say(self.t("Language changed."))
-            return
-        self.conversation.language = code
+        self.choose_language(code)
         self.say(self.t("Language changed."))
+        self.ask_again()
+
+    def ask_again(self) -> None:
+        """Ask the current question again, as after a change of language or of mode."""
+        if self.conversation is None:
+            return
         step = self._cursor_step()
         if self.conversation.status is ConversationStatus.CONSENT:
             self.ask_consent()
         elif self.conversation.status is ConversationStatus.ACTIVE and step is not None:
             self.ask(step, fresh=True)
+
+    def _switch(self, argument: str) -> bool | None:
+        """on, off, or None for anything else; a bare command turns the mode on."""
+        word = fold(argument)
+        if not word or word in SWITCH_ON:
+            return True
+        if word in SWITCH_OFF:
+            return False
+        return None
+
+    def set_text_only(self, argument: str) -> None:
+        wanted = self._switch(argument)
+        if wanted is None:
+            self.say(self.t("Send textonly on or textonly off."))
+            return
+        self.participant.text_only = wanted
+        self.say(
+            self.t(
+                "Text-only is on: choices come as numbered lists. Answer with a number, "
+                "or several separated by commas."
+            )
+            if wanted
+            else self.t("Text-only is off: choices come as buttons where the app has them.")
+        )
+        self.ask_again()
+
+    def set_easy_read(self, argument: str) -> None:
+        wanted = self._switch(argument)
+        if wanted is None:
+            self.say(self.t("Send easyread on or easyread off."))
+            return
+        self.participant.easy_read = wanted
+        self.say(
+            self.t("Easy read is on. Short questions. One at a time.")
+            if wanted
+            else self.t("Easy read is off.")
+        )
+        self.ask_again()
 
     # --- answers ------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import feedback, follows
 from core.clusters import find_cluster, list_entities
-from core.conversation.words import Command, fold, number_from_word
+from core.conversation.words import SWITCH_OFF, SWITCH_ON, Command, fold, number_from_word
 from core.errors import ConsultaError, InvalidInput, NotFound
 from core.invitations import effective_role, redeem
 from core.messages import Expect, InboundEvent, Option
@@ -185,13 +185,14 @@ def following(turn: Turn) -> None:
 def autofollow(turn: Turn, argument: str) -> None:
     """Turn automatic following on or off."""
     choice = fold(argument)
-    if choice not in ("on", "off"):
+    if choice not in SWITCH_ON | SWITCH_OFF:
         turn.say(turn.t("Send autofollow on, or autofollow off."))
         return
-    follows.set_auto_follow(turn.session, turn.participant, choice == "on")
+    on = choice in SWITCH_ON
+    follows.set_auto_follow(turn.session, turn.participant, on)
     turn.say(
         turn.t("You will follow the recommendations you answer on.")
-        if choice == "on"
+        if on
         else turn.t(
             "You will no longer follow recommendations by answering on them, and the "
             "ones you followed that way are removed."

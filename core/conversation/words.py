@@ -31,6 +31,8 @@ class Command(StrEnum):
     THEMES = "themes"
     UPDATE = "update"
     CANCEL = "cancel"
+    TEXTONLY = "textonly"
+    EASYREAD = "easyread"
 
 
 # English words work everywhere; each language adds its own. Keys are folded (see fold()).
@@ -58,6 +60,8 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.THEMES: ("themes",),
         Command.UPDATE: ("update",),
         Command.CANCEL: ("cancel",),
+        Command.TEXTONLY: ("textonly", "text-only"),
+        Command.EASYREAD: ("easyread", "easy-read"),
     },
     "fr": {
         Command.JOIN: ("rejoindre",),
@@ -82,6 +86,8 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.THEMES: ("thematiques",),
         Command.UPDATE: ("mise-a-jour",),
         Command.CANCEL: ("annuler",),
+        Command.TEXTONLY: ("texte-seul",),
+        Command.EASYREAD: ("facile-a-lire",),
     },
     "es": {
         Command.JOIN: ("unirse",),
@@ -106,6 +112,8 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.THEMES: ("temas",),
         Command.UPDATE: ("actualizar",),
         Command.CANCEL: ("cancelar",),
+        Command.TEXTONLY: ("solo-texto",),
+        Command.EASYREAD: ("lectura-facil",),
     },
     "ar": {
         Command.JOIN: ("انضمام",),
@@ -130,6 +138,8 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.THEMES: ("المواضيع",),
         Command.UPDATE: ("تحديث",),
         Command.CANCEL: ("الغاء",),
+        Command.TEXTONLY: ("نص-فقط",),
+        Command.EASYREAD: ("سهل-القراءة",),
     },
     "ru": {
         Command.JOIN: ("присоединиться",),
@@ -154,6 +164,8 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.THEMES: ("темы",),
         Command.UPDATE: ("обновление",),
         Command.CANCEL: ("отмена",),
+        Command.TEXTONLY: ("только-текст",),
+        Command.EASYREAD: ("легко-читать",),
     },
     "zh": {
         Command.JOIN: ("加入",),
@@ -178,6 +190,8 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.THEMES: ("主题",),
         Command.UPDATE: ("更新",),
         Command.CANCEL: ("取消",),
+        Command.TEXTONLY: ("纯文本",),
+        Command.EASYREAD: ("易读",),
     },
 }
 
@@ -297,6 +311,8 @@ TAKES_ARGUMENT = frozenset(
         Command.UNFOLLOW,
         Command.AUTOFOLLOW,
         Command.UPDATE,
+        Command.TEXTONLY,
+        Command.EASYREAD,
     }
 )
 
@@ -345,3 +361,13 @@ def command_word(command: Command, language: str) -> str:
     return COMMAND_WORDS.get(language, COMMAND_WORDS["en"]).get(
         command, COMMAND_WORDS["en"][command]
     )[0]
+
+
+# What turns a mode on or off after its command (autofollow, textonly, easyread), in any of
+# the six languages; English works everywhere. Folded, like everything typed.
+SWITCH_ON = frozenset(
+    fold(w) for w in ("on", "yes", "oui", "activer", "sí", "activar", "نعم", "تشغيل", "да", "вкл")
+) | frozenset({"开", "是", "打开"})
+SWITCH_OFF = frozenset(
+    fold(w) for w in ("off", "no", "non", "désactiver", "desactivar", "لا", "ايقاف", "нет", "выкл")
+) | frozenset({"关", "否", "关闭"})

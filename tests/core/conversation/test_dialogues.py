@@ -316,7 +316,7 @@ def test_a_closed_round_takes_no_answer_but_still_allows_withdrawal(person, cons
     with consultation.unit_of_work() as session:
         rounds.close_round(session, "TEST01", now=NOW)
     said = person.send("2")
-    assert "closed on 2027-03-01" in said
+    assert "closed on March 1, 2027" in said
     assert "sector" not in stored(consultation)
     assert "withdrawn" in person.send("withdraw 1")
     assert "closed" in person.send("TEST01")
