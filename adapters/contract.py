@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.bidi import for_language
+from core.i18n import translate
 from core.messages import Expect, OutboundMessage
 
 
@@ -40,8 +42,11 @@ def numbered_text(message: OutboundMessage) -> str:
     options = [o for o in message.options if not o.done]
     lines.extend(f"{number}. {option.label}" for number, option in enumerate(options, start=1))
     if message.expect is Expect.CHOICES and options:
-        lines.append("(Send the numbers of your choices, separated by commas.)")
-    return "\n".join(lines)
+        lines.append(
+            translate(message.language, "(Send the numbers of your choices, separated by commas.)")
+        )
+    # The numbers are left-to-right runs too: "1." must not come out as ".1" in Arabic.
+    return for_language("\n".join(lines), message.language)
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -45,7 +45,8 @@ from slack_sdk.models.views import View
 
 from adapters.contract import Limits, numbered_text, split_text
 from core.conversation.words import parse_command
-from core.i18n import SUPPORTED_LANGUAGES, translate
+from core.formatting import own_language_name
+from core.i18n import SUPPORTED_LANGUAGES, base_language, translate
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.updates import MAX_NEXT_STEP, STATUS_SCALE
 from core.vocabulary import Platform
@@ -74,6 +75,8 @@ OPTION_ACTION = "option"
 SELECT_ACTION = "option-select"
 CHECKBOX_ACTION = "choices"
 DONE_ACTION = "choices-done"
+# The App Home's language menu; its choice outranks the Slack locale.
+LANGUAGE_ACTION = "consulta-language"
 COMMAND = "/consult"
 # Words people try after /consult that the engine knows under another name.
 COMMAND_ALIASES = {"status": "review"}
@@ -166,6 +169,18 @@ def from_block_actions(body: Mapping[str, Any]) -> list[InboundEvent]:
             presses.append(_str(action.get("value")))
         elif kind == "button":
             presses.append(_str(action.get("value")))
+        elif kind == "static_select" and action.get("action_id") == LANGUAGE_ACTION:
+            choice = _str((action.get("selected_option") or {}).get("value"))
+            if choice in SUPPORTED_LANGUAGES:
+                # The App Home's language picker: the person's own choice of language.
+                return [
+                    InboundEvent(
+                        Platform.SLACK,
+                        user,
+                        language_choice=choice,
+                        delivery_id=_str(action.get("action_ts")) or None,
+                    )
+                ]
         elif kind in ("static_select", "radio_buttons", "overflow"):
             presses.append(_str((action.get("selected_option") or {}).get("value")))
         # Checkbox ticks stay in the message until Done is pressed.
@@ -411,6 +426,26 @@ def _escape(text: str) -> str:
 # --- App Home ----------------------------------------------------------------------------------
 
 
+def language_picker(language: str, label: str) -> Block:
+    """The App Home's language menu: each language named in itself, the current one chosen."""
+    options = [
+        SlackOption(value=code, text=_plain(own_language_name(code)))
+        for code in SUPPORTED_LANGUAGES
+    ]
+    current = next((o for o in options if o.value == base_language(language)), options[0])
+    return ActionsBlock(
+        block_id=LANGUAGE_ACTION,
+        elements=[
+            StaticSelectElement(
+                action_id=LANGUAGE_ACTION,
+                placeholder=_plain(_clip(label, MAX_OPTION_TEXT)),
+                options=options,
+                initial_option=current,
+            )
+        ],
+    )
+
+
 def home_view(rounds: Sequence[tuple[str, str]], language: str) -> dict[str, Any]:
     """The App Home tab: the open consultations (code, title) a person may join, and how."""
 
@@ -423,11 +458,12 @@ def home_view(rounds: Sequence[tuple[str, str]], language: str) -> dict[str, Any
     ]
     if not rounds:
         blocks.append(_section(t("No consultation is open to you right now.")))
-    # Each round takes a section and a divider; the header and the footer take two blocks.
-    for code, title in rounds[: (MAX_BLOCKS - 2) // 2]:
+    # Each round takes a section and a divider; the header, picker and footer take three.
+    for code, title in rounds[: (MAX_BLOCKS - 3) // 2]:
         entry = t("{title}\nCode: {code}. To join: /consult join {code}", title=title, code=code)
         blocks.append(_section(_clip(entry, LIMITS.max_text)))
         blocks.append(DividerBlock())
+    blocks.append(language_picker(language, t("Language")))
     blocks.append(
         ContextBlock(
             elements=[

@@ -363,7 +363,10 @@ def open_rounds_for(
             for r in list_rounds(session)
             if is_open(r, now) and admits(r, participant)
         ]
-        return rounds, participant.language or language or "en"
+        # The person's own choice first, then what Slack says of them now.
+        if participant.language_chosen and participant.language:
+            return rounds, participant.language
+        return rounds, language or participant.language or "en"
 
 
 @dataclass(frozen=True)
@@ -494,7 +497,11 @@ def make_app(
 
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await bot.inbound(body, slack.from_block_actions(body))
+        events = slack.from_block_actions(body)
+        await bot.inbound(body, events)
+        if any(event.language_choice for event in events):
+            # The App Home shows the new language at once.
+            bot.spawn(bot.publish_home(events[0].sender_id))
 
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         request = slack.update_command(body)

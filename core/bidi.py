@@ -18,6 +18,9 @@ PDI = "\u2069"
 # between them belong to the run, but not at its ends, where they belong to the Arabic text.
 _STRONG_LTR = frozenset({"L", "EN"})
 _STOPS = frozenset({"R", "AL", "AN", "B", "S"})
+# Brackets end a run too, so a pair is never split by an isolate: "125.14 (UPR)" keeps both
+# parentheses in the Arabic text around two runs.
+_BRACKETS = frozenset('()[]{}«»“”"')
 
 
 def isolate_ltr(text: str) -> str:
@@ -35,7 +38,9 @@ def isolate_ltr(text: str) -> str:
         run_start = last_strong = None
 
     for index, char in enumerate(text):
-        kind = unicodedata.bidirectional(char) if char != "\n" else "B"
+        kind = (
+            "B" if char == "\n" else "S" if char in _BRACKETS else unicodedata.bidirectional(char)
+        )
         if kind in _STRONG_LTR:
             if run_start is None:
                 run_start = index

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import answers
+from core import answers, formatting
 from core.i18n import translate
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
@@ -121,7 +121,7 @@ def render(version: UpdateVersion, language: str) -> OutboundMessage:
         if version.next_step_due is not None:
             lines.append(
                 t("Next step: {step} (by {date})").format(
-                    step=step, date=version.next_step_due.isoformat()
+                    step=step, date=formatting.day(version.next_step_due, language)
                 )
             )
         else:

@@ -204,12 +204,17 @@ class Recommendation(Base):
 
     def text_in(self, language: str) -> str:
         """The text in the given language, or in its source language when there is none."""
-        if language == self.language:
-            return self.text
-        for translation in self.translations:
-            if translation.language == language:
-                return translation.text
-        return self.text
+        return self.text_shown(language)[0]
+
+    def text_shown(self, language: str, fallback: str | None = None) -> tuple[str, str]:
+        """The text in the language, else in the fallback, else as made; and its language."""
+        for wanted in (language, fallback):
+            if wanted == self.language:
+                return self.text, self.language
+            for translation in self.translations:
+                if translation.language == wanted:
+                    return translation.text, wanted
+        return self.text, self.language
 
 
 class RecommendationTranslation(Base):

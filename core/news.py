@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import feedback, outbox
+from core import feedback, formatting, outbox
 from core.conversation import followup
 from core.db import insert_once
 from core.follows import CAPPED_KINDS
-from core.i18n import translate
+from core.i18n import translate, translate_plural
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
     ImplementationUpdate,
@@ -123,14 +123,21 @@ def deliver_news(session: Session, now: datetime) -> int:
 
 def _digest(versions: list[UpdateVersion], language: str) -> OutboundMessage:
     lines = [
-        translate(language, "News on what you follow: {count} updates.").format(count=len(versions))
+        translate_plural(
+            language,
+            "News on what you follow: {count} update.",
+            "News on what you follow: {count} updates.",
+            len(versions),
+        ).format(count=formatting.number(len(versions), language))
     ]
     shown = versions[:MOST_IN_DIGEST]
     for number, version in enumerate(shown, start=1):
         lines.append(f"{number}. {feedback.summary(version, language)}")
     if len(versions) > len(shown):
         lines.append(
-            translate(language, "and {count} more").format(count=len(versions) - len(shown))
+            translate(language, "and {count} more").format(
+                count=formatting.number(len(versions) - len(shown), language)
+            )
         )
     lines.append(translate(language, "Choose one to read it and say whether you agree."))
     options = tuple(
@@ -225,7 +232,7 @@ def _remind_overdue(session: Session, late: list[UpdateVersion], now: datetime) 
             ).format(
                 number=version.update_id,
                 step=feedback.shorten(version.next_step or "", 300),
-                date=due.isoformat(),
+                date=formatting.day(due, language),
             )
 
         for person in _focal_points(session, version.update):
@@ -240,25 +247,32 @@ def _list_overdue(session: Session, late: list[UpdateVersion], now: datetime) ->
 
     def weekly_list(language: str) -> str:
         lines = [
-            translate(language, "Overdue planned steps this week: {count}.").format(count=len(late))
+            translate(language, "Overdue planned steps this week: {count}.").format(
+                count=formatting.number(len(late), language)
+            )
         ]
         for version in late[:MOST_IN_LIST]:
             assert version.next_step_due is not None
             update = version.update
             lines.append(
-                translate(
-                    language, "#{number} {who}: “{step}”, due {date} ({days} days late)"
+                translate_plural(
+                    language,
+                    "#{number} {who}: “{step}”, due {date} ({days} day late)",
+                    "#{number} {who}: “{step}”, due {date} ({days} days late)",
+                    (now.date() - version.next_step_due).days,
                 ).format(
                     number=update.id,
                     who=update.organisation.name if update.organisation else "",
                     step=feedback.shorten(version.next_step or "", 120),
-                    date=version.next_step_due.isoformat(),
-                    days=(now.date() - version.next_step_due).days,
+                    date=formatting.day(version.next_step_due, language),
+                    days=formatting.number((now.date() - version.next_step_due).days, language),
                 )
             )
         if len(late) > MOST_IN_LIST:
             lines.append(
-                translate(language, "and {count} more").format(count=len(late) - MOST_IN_LIST)
+                translate(language, "and {count} more").format(
+                    count=formatting.number(len(late) - MOST_IN_LIST, language)
+                )
             )
         return "\n".join(lines)
 

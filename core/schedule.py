@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, news, outbox
+from core import audit, formatting, news, outbox
 from core.db import insert_once
 from core.i18n import translate
 from core.messages import OutboundMessage
@@ -29,7 +29,7 @@ from core.models import (
 )
 from core.people import preferred_identity
 from core.rounds import admits
-from core.timezones import local_time, zone_of
+from core.timezones import zone_of
 from core.vocabulary import Role
 
 INVITATION = "invitation"
@@ -307,7 +307,9 @@ def _closing_soon(
         if in_quiet_hours(participant, consultation, now):
             continue
         language = _language(participant, consultation)
-        closes = local_time(consultation.closes_at, participant.timezone, consultation.timezone)
+        closes = formatting.moment(
+            consultation.closes_at, language, participant.timezone, consultation.timezone
+        )
         text = translate(
             language,
             "The consultation “{title}” closes on {when}. Send resume "

@@ -37,7 +37,7 @@ from core.conversation.words import (
 )
 from core.db import insert_once
 from core.errors import InvalidInput, NotFound
-from core.i18n import SUPPORTED_LANGUAGES, translate
+from core.i18n import N_, SUPPORTED_LANGUAGES, translate, translate_plural
 from core.linking import create_link_code, redeem_link_code
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.models import (
@@ -58,7 +58,16 @@ from core.models import (
 from core.people import participant_for_identity, set_reachable
 from core.rounds import admits, find_round, is_open
 from core.survey_store import definition_of, latest_version
-from surveys.definition import Choice, Kind, Loop, LoopSelection, Question, Survey, localized
+from surveys.definition import (
+    Choice,
+    Kind,
+    LocalizedText,
+    Loop,
+    LoopSelection,
+    Question,
+    Survey,
+    localized,
+)
 
 LIVE = (
     ConversationStatus.CONSENT,
@@ -218,6 +227,11 @@ class _Turn:
     def t(self, message: str, **values: Any) -> str:
         text = translate(self.language, message)
         return text.format(**values) if values else text
+
+    def tn(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        """The form of a message the language uses for n, with n written in its locale."""
+        text = translate_plural(self.language, singular, plural, n)
+        return text.format(n=formatting.number(n, self.language), **values)
 
     def say(
         self,
@@ -473,29 +487,35 @@ class _Turn:
     def help(self) -> None:
         lines = [self.t("What you can send:")]
         for command, explanation in (
-            (Command.JOIN, "{word} CODE: join a consultation"),
-            (Command.BACK, "{word}: go back to the previous question"),
-            (Command.SKIP, "{word}: skip an optional question"),
-            (Command.REVIEW, "{word}: list your answers"),
-            (Command.CHANGE, "{word} N: change answer N"),
-            (Command.WITHDRAW, "{word} N: withdraw answer N"),
-            (Command.PAUSE, "{word}: pause, and resume later"),
-            (Command.RESUME, "{word}: carry on after a pause"),
-            (Command.STOP, "{word}: leave this consultation (you can rejoin)"),
-            (Command.OPTOUT, "{word}: receive no more messages until you write again"),
-            (Command.LANGUAGE, "{word} CODE: change language (en, fr, es, ar, ru, zh)"),
-            (Command.LINK, "{word}: get a code to continue in another app, then {word} CODE there"),
-            (Command.TIMEZONE, "{word} ZONE: set your time zone, for example Africa/Nairobi"),
-            (Command.FOLLOW, "{word} THEME: hear about updates on a theme, SDG target or #number"),
-            (Command.UNFOLLOW, "{word} THEME: stop following it"),
-            (Command.FOLLOWING, "{word}: list what you follow"),
-            (Command.THEMES, "{word}: list the themes you can follow"),
-            (Command.AUTOFOLLOW, "{word} on|off: follow what you answer on, or not"),
-            (Command.VERIFY, "{word} CODE: verify your role with an invitation code"),
-            (Command.UPDATE, "{word}: post an implementation update (verified roles)"),
-            (Command.CANCEL, "{word}: stop filling in an update or a comment"),
-            (Command.TEXTONLY, "{word} on|off: numbered lists instead of buttons"),
-            (Command.EASYREAD, "{word} on|off: short, simple questions, one at a time"),
+            (Command.JOIN, N_("{word} CODE: join a consultation")),
+            (Command.BACK, N_("{word}: go back to the previous question")),
+            (Command.SKIP, N_("{word}: skip an optional question")),
+            (Command.REVIEW, N_("{word}: list your answers")),
+            (Command.CHANGE, N_("{word} N: change answer N")),
+            (Command.WITHDRAW, N_("{word} N: withdraw answer N")),
+            (Command.PAUSE, N_("{word}: pause, and resume later")),
+            (Command.RESUME, N_("{word}: carry on after a pause")),
+            (Command.STOP, N_("{word}: leave this consultation (you can rejoin)")),
+            (Command.OPTOUT, N_("{word}: receive no more messages until you write again")),
+            (Command.LANGUAGE, N_("{word} CODE: change language (en, fr, es, ar, ru, zh)")),
+            (
+                Command.LINK,
+                N_("{word}: get a code to continue in another app, then {word} CODE there"),
+            ),
+            (Command.TIMEZONE, N_("{word} ZONE: set your time zone, for example Africa/Nairobi")),
+            (
+                Command.FOLLOW,
+                N_("{word} THEME: hear about updates on a theme, SDG target or #number"),
+            ),
+            (Command.UNFOLLOW, N_("{word} THEME: stop following it")),
+            (Command.FOLLOWING, N_("{word}: list what you follow")),
+            (Command.THEMES, N_("{word}: list the themes you can follow")),
+            (Command.AUTOFOLLOW, N_("{word} on|off: follow what you answer on, or not")),
+            (Command.VERIFY, N_("{word} CODE: verify your role with an invitation code")),
+            (Command.UPDATE, N_("{word}: post an implementation update (verified roles)")),
+            (Command.CANCEL, N_("{word}: stop filling in an update or a comment")),
+            (Command.TEXTONLY, N_("{word} on|off: numbered lists instead of buttons")),
+            (Command.EASYREAD, N_("{word} on|off: short, simple questions, one at a time")),
         ):
             word = command_word(command, self.language)
             if word != command.value:
@@ -1137,8 +1157,8 @@ class _Turn:
         index = int(choice) - 1
         picks = [p for p in picks if p != index] if index in picks else [*picks, index]
         conversation.pending = {"picks": picks}
-        chosen = ", ".join(options[i].label for i in sorted(picks)) or "—"
-        # The same buttons again, ticked, so the participant sees what is picked.
+        chosen = formatting.names((options[i].label for i in sorted(picks)), self.language) or "—"
+        # The same buttons again, ticked; the text says the same in words, for screen readers.
         marked = [
             Option(o.id, ("✓ " if i in picks else "") + o.label) for i, o in enumerate(options)
         ]
@@ -1340,11 +1360,14 @@ class _Turn:
         if first_time:
             self.record("round.completed", "round", conversation.round.code, {"answers": len(kept)})
         self.say(
-            self.t(
+            self.tn(
+                "That was the last question. You gave {n} answer to “{title}”. "
+                "Thank you for taking part! Send review to see your answers; you can "
+                "change or withdraw them while the consultation is open.",
                 "That was the last question. You gave {n} answers to “{title}”. "
                 "Thank you for taking part! Send review to see your answers; you can "
                 "change or withdraw them while the consultation is open.",
-                n=len(kept),
+                len(kept),
                 title=conversation.round.title,
             )
         )
@@ -1383,7 +1406,12 @@ class _Turn:
             and step.question
             and step.question.id == step.loop.questions[0].id
         ):
-            parts.append(self._recommendation_header(step.recommendation_id))
+            header = self._recommendation_header(step.recommendation_id)
+            if self.easy_read:
+                # Easy read: the recommendation on its own, then the question on its own.
+                self.say(header)
+            else:
+                parts.append(header)
         parts.append(self._label(step))
         hint = None
         if step.question is not None and step.kind is StepKind.QUESTION:
@@ -1396,6 +1424,27 @@ class _Turn:
                 Option(f"{conversation.prompt_seq}.{DONE}", self.t("Done"), done=True),
             ]
         self.say("\n".join(p for p in parts if p), options, expect, hint)
+
+    @property
+    def easy_read(self) -> bool:
+        """Whether this person, or everyone in their round, reads the easy-read wording."""
+        if self.participant.easy_read:
+            return True
+        return self.conversation is not None and self.conversation.round.easy_read
+
+    def _wording(self, label: LocalizedText, easy: LocalizedText | None) -> str:
+        if self.easy_read:
+            # A survey without easy-read wording for this item still reads in its own words.
+            simple = localized(easy, self.language, self._fallback_language)
+            if simple:
+                return simple
+        return localized(label, self.language, self._fallback_language)
+
+    @property
+    def _fallback_language(self) -> str:
+        if self.conversation is None:
+            return "en"
+        return self.conversation.round.default_language
 
     def _expects(self, step: Step) -> Expect:
         if step.kind is StepKind.SELECT:
@@ -1419,7 +1468,7 @@ class _Turn:
             labels = [self.t("Yes"), self.t("No, skip them")]
         else:
             assert step.question is not None
-            labels = [localized(c.label, self.language) for c in step.question.options()]
+            labels = [self._wording(c.label, c.easy_read) for c in step.question.options()]
         return [Option(f"{seq}.{i}", label) for i, label in enumerate(labels, start=1)]
 
     def _select_keys(self, step: Step) -> list[Any]:
@@ -1478,7 +1527,7 @@ class _Turn:
                 default=names[default],
             )
         assert step.question is not None
-        label = localized(step.question.label, self.language)
+        label = self._wording(step.question.label, step.question.easy_read)
         if step.recommendation_id is not None and "{" in label:
             label = _fill(label, self._placeholders(step.recommendation_id))
         return label
@@ -1495,10 +1544,12 @@ class _Turn:
         rec = self.session.get(Recommendation, recommendation_id)
         if rec is None:
             return {}
+        text, shown = rec.text_shown(self.language, self._fallback_language)
         return {
             "reference": self._reference(rec),
             "paragraph": rec.paragraph or "",
-            "text": rec.text_in(self.language),
+            "text": text,
+            "shown_in": shown,
             "body": rec.body,
             "state": rec.state_under_review,
             "themes": ", ".join(t.code for t in rec.tags_of(TagKind.THEME)),
@@ -1511,12 +1562,18 @@ class _Turn:
         values = self._placeholders(recommendation_id)
         if not values:
             return ""
-        return self.t(
+        header = self.t(
             "Recommendation {reference} ({body}): {text}",
             reference=values["reference"],
             body=values["body"],
             text=_shorten(values["text"], 600),
         )
+        if values["shown_in"] != self.language:
+            header += "\n" + self.t(
+                "(Not available in your language: shown in {language}.)",
+                language=formatting.language_name(values["shown_in"], self.language),
+            )
+        return header
 
     def _describe_answer(self, step: Step, answer: Answer) -> str:
         if answer.withdrawn_at is not None:
@@ -1526,7 +1583,7 @@ class _Turn:
         if answer.text is not None:
             return "“" + _shorten(answer.text, 80) + "”"
         assert step.question is not None
-        options = {c.id: localized(c.label, self.language) for c in step.question.options()}
+        options = {c.id: self._wording(c.label, c.easy_read) for c in step.question.options()}
         values = answer.value if isinstance(answer.value, list) else [answer.value]
         if step.question.kind is Kind.RATING:
             return ", ".join(str(v) for v in values)
@@ -1588,3 +1645,62 @@ def _fill(label: str, values: dict[str, str]) -> str:
         return label.format_map(_Missing(values))
     except (ValueError, IndexError):
         return label
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Where a participant's live conversation stands, for a channel that shows it on request."""
+
+    round_code: str
+    status: ConversationStatus
+    language: str
+    # The languages `language CODE` switches to in this round, in the round's order.
+    languages: tuple[str, ...]
+    # The question asked now, exactly as a turn asks it; empty when paused or finished.
+    prompts: tuple[OutboundMessage, ...]
+
+
+def current_prompts(
+    session: Session, who: InboundEvent, *, now: datetime | None = None
+) -> Waiting | None:
+    """The question waiting for who's platform identity, asked again; it changes nothing.
+
+    Only who.platform and who.sender_id are read. The prompt comes from the code a turn asks
+    with, so its option ids answer it. None when the identity has no live conversation.
+    """
+    from core.models import PlatformIdentity
+
+    identity = session.scalar(
+        select(PlatformIdentity).where(
+            PlatformIdentity.platform == who.platform,
+            PlatformIdentity.external_id == who.sender_id,
+        )
+    )
+    if identity is None:
+        return None
+    # Asking moves the prompt number and the cursor in memory; none of it may be written.
+    with session.no_autoflush:
+        turn = _Turn(session, who, identity.participant, now or utcnow())
+        conversation = turn.conversation
+        if conversation is None:
+            return None
+        try:
+            if conversation.status is ConversationStatus.CONSENT:
+                # Consent is numbered anew each time it is asked; one back keeps the shown ids.
+                conversation.prompt_seq -= 1
+                turn.ask_consent()
+            elif conversation.status is ConversationStatus.ACTIVE:
+                step = turn._cursor_step()
+                if step is not None:
+                    turn.ask(step, fresh=False)
+            survey = turn.survey
+            offered = tuple(c for c in conversation.round.languages if c in survey.languages)
+            return Waiting(
+                round_code=conversation.round.code,
+                status=conversation.status,
+                language=turn.language,
+                languages=offered or tuple(survey.languages),
+                prompts=tuple(turn.replies),
+            )
+        finally:
+            session.expire(conversation)

@@ -321,10 +321,15 @@ TAKES_ARGUMENT = frozenset(
 TAKES_PHRASE = frozenset({Command.FOLLOW, Command.UNFOLLOW})
 
 
+QUOTES = "\"'«»“”„‘’「」『』"
+
+
 def parse_command(text: str) -> tuple[Command, str] | None:
     """The command a message is, with its argument, or None for an ordinary answer."""
-    slashed = text.strip().startswith("/")
-    words = fold(text.strip().lstrip("/")).split()
+    # Help texts in some languages quote command words («обзор»); people copy the quotes.
+    text = text.strip().strip(QUOTES).strip()
+    slashed = text.startswith("/")
+    words = fold(text.lstrip("/")).split()
     if not words:
         return None
     # Telegram appends the bot's name to commands in some clients: /review@ConsultaBot.

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters import slack
+from core.i18n import translate
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.vocabulary import Platform
 from tests.fakes.slack_api import (
@@ -399,4 +400,6 @@ def test_the_home_tab_lists_rounds_and_how_to_join():
     assert any("Mid-term check" in t and "/consult join TEST01" in t for t in texts)
     assert block_problems(view["blocks"], most=100) == []
     empty = slack.home_view([], "fr")
-    assert any("No consultation" in b.get("text", {}).get("text", "") for b in empty["blocks"])
+    nothing = translate("fr", "No consultation is open to you right now.")
+    assert nothing != "No consultation is open to you right now."
+    assert any(nothing in b.get("text", {}).get("text", "") for b in empty["blocks"])

@@ -19,6 +19,7 @@ from bots.dispatcher import Dispatcher, SendResult
 from bots.slack_bot import SlackSender, run_socket_mode
 from core.config import ConfigError, Settings
 from core.db import Database
+from core.i18n import translate
 from core.logs import NOISY_LOGGERS
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
@@ -419,8 +420,9 @@ def test_the_locale_is_asked_once_and_sets_the_language(consultation, fake):
     fake.users[PERSON] = SlackUser(locale="fr-FR", tz="Europe/Paris")
     with serving(consultation, fake) as slack:
         slack.command(PERSON, "join TEST01")
-        slack.reply(PERSON, "Do you agree")
-        slack.press(PERSON, "I agree")
+        # The bot's own words come from the French catalog, the survey's from the survey.
+        slack.reply(PERSON, translate("fr", "Welcome to “{title}”.").format(title="Mid-term check"))
+        slack.press(PERSON, translate("fr", "I agree"))
         question = slack.reply(PERSON, "Avez-vous suivi ces recommandations ?")
         assert labels(question) == ["Oui", "Non"]
         slack.write(PERSON, "oui")

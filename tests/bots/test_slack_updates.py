@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from adapters import slack as adapter
 from core.clusters import add_cluster, add_entity
 from core.db import Database
+from core.i18n import translate
 from core.importing.service import ImportOptions, import_recommendations
 from core.invitations import invite, redeem
 from core.logs import NOISY_LOGGERS
@@ -217,7 +218,12 @@ def test_a_government_focal_point_posts_a_draft_from_a_message_shortcut(registry
                 adapter.NARRATIVE_BLOCK: "Un projet de loi est déposé.",
             },
         )
-        confirmation = slack.reply(GOVERNMENT, "Posted as draft #1;")
+        # The person's Slack locale is French, so the confirmation is too.
+        posted = translate(
+            "fr",
+            "Posted as draft #{number}; the secretariat reviews it before it is published.",
+        ).format(number=1)
+        confirmation = slack.reply(GOVERNMENT, posted[:12])
 
     (opened,) = fake.received("views.open")
     assert opened.params["trigger_id"] == payload["trigger_id"]
@@ -228,7 +234,7 @@ def test_a_government_focal_point_posts_a_draft_from_a_message_shortcut(registry
         "En cours"
     )
     assert answer == {"response_action": "clear"}
-    assert "the secretariat reviews it before it is published" in confirmation["text"]
+    assert posted in confirmation["text"]
     with registry.unit_of_work() as session:
         update = session.scalars(select(ImplementationUpdate)).one()
         assert update.kind is UpdateKind.PROGRESS and update.recommendation_id == 3

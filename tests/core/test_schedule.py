@@ -130,7 +130,8 @@ def test_closing_soon_goes_once_to_those_still_answering(scheduled):
     soon = T0 + timedelta(days=29, hours=2)  # closes T0 + 30 days
     report = tick(database, soon)
     assert report.queued.get("closing_soon") == 1
-    assert "closes on 2027-03-31 10:00 UTC" in to(database, "tg-halfway")[-1]
+    # In the person's locale, with the zone named.
+    assert "closes on March 31, 2027, 10:00\u202fAM (UTC)" in to(database, "tg-halfway")[-1]
     assert tick(database, soon + timedelta(hours=1)).queued.get("closing_soon") is None
 
 

@@ -9,6 +9,7 @@ from core import answers as answer_store
 from core import rounds
 from core.conversation.engine import EngineContext, handle
 from core.db import Database
+from core.i18n import translate
 from core.messages import InboundEvent
 from core.models import Answer, AuditEntry, Conversation, ConversationStatus
 from core.models import Participant as StoredParticipant
@@ -147,7 +148,7 @@ def test_french_participant_types_french_numbers_and_commands(consultation):
     run(
         person,
         [
-            ("TEST01", "agree"),
+            ("TEST01", translate("fr", "Welcome to “{title}”.").format(title="Mid-term check")),
             ("1", "Avez-vous suivi ces recommandations ?"),
             ("Oui", "Dans quel secteur"),
             ("deux", "Quels sujets"),

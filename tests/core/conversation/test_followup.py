@@ -376,9 +376,9 @@ def test_an_overdue_step_reminds_its_focal_point_and_lists_for_organisers(databa
     day_after = on_the_day + timedelta(days=1)
     queued = tick(day_after)
     assert queued[news.OVERDUE] == 1 and queued[news.OVERDUE_LIST] == 1
-    assert "was due on 2027-03-10" in sent_to("focal")[0]
+    assert "was due on March 10, 2027" in sent_to("focal")[0]
     assert "Open registration desks" in sent_to("secretariat")[0]
-    assert "(1 days late)" in sent_to("secretariat")[0]
+    assert "(1 day late)" in sent_to("secretariat")[0]
     # Once per plan, and the list once a week.
     assert tick(day_after + timedelta(hours=2)) == {}
     assert len(sent_to("focal")) == 1

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core import answers as answer_store
 from core import rounds
 from core.db import Database
+from core.i18n import translate
 from core.models import Answer, AuditEntry, Conversation, ConversationStatus
 from surveys.templates import template_path
 from tests.conftest import PSEUDONYM_KEY
@@ -64,11 +65,14 @@ questions:
 """
 PROFILE = {"gender", "disability", "age_group"}
 # The offer, with the round's smallest cell size (7 here) in it.
-OFFER = (
+OFFER_MESSAGE = (
     "A few optional questions about you (for example gender or region) help show whether "
     "some groups see things differently. Your answers are only ever counted with others, "
-    "and groups smaller than 7 are hidden. Answer them?"
+    "and groups smaller than {k} are hidden. Answer them?"
 )
+OFFER = OFFER_MESSAGE.format(k=7)
+# The same offer, as the French catalog says it.
+OFFRE = translate("fr", OFFER_MESSAGE).format(k=7)
 # The start of every conversation here: join, agree, say yes to "involved".
 START = [
     ("TEST01", "Do you agree to take part?"),
@@ -109,7 +113,7 @@ class Transcript:
         return said
 
     def offers(self) -> int:
-        return sum(text.count("A few optional questions about you") for text in self.said)
+        return sum(text.count(OFFER) + text.count(OFFRE) for text in self.said)
 
 
 def stored(database: Database) -> dict[str, object]:
@@ -344,7 +348,7 @@ def test_changing_language_at_the_offer_asks_it_again_then_carries_on_in_french(
     talk.run(
         [
             *START,
-            ("language fr", OFFER),
+            ("language fr", OFFRE),
             ("oui", "Quel est votre genre ?"),
             ("Femme", "Autre chose ?"),
             ("language en", "Anything else?"),
@@ -366,9 +370,9 @@ def test_french_no_declines(profiled):
     person = Participant(profiled, PSEUDONYM_KEY, sender="fr-1", language_hint="fr", now=NOW)
     Transcript(person).run(
         [
-            ("TEST01", "agree"),
+            ("TEST01", translate("fr", "Welcome to “{title}”.").format(title="Mid-term check")),
             ("1", "Avez-vous suivi ces recommandations ?"),
-            ("oui", OFFER),
+            ("oui", OFFRE),
             ("non", "Autre chose ?"),
         ]
     )
