@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -127,17 +127,43 @@ def _either(words: Iterable[str]) -> str:
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Fields written out only when they differ from their default. A field added to the
+    # format later goes here, so that surveys saved before it existed keep their fingerprint
+    # and importing them again adds no version.
+    _written_only_when_set: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        fields = type(self).model_fields
+        for name in self._written_only_when_set:
+            if getattr(self, name) == fields[name].default:
+                data.pop(name, None)
+        return data
+
+
+_EASY_READ_DESCRIPTION = (
+    "The easy-read wording, shown instead of the label when a participant or round uses easy "
+    "read: short sentences, everyday words, no abbreviations."
+)
+
 
 class Choice(_Strict):
     """One option of a choice question, with a stable id that survives relabelling."""
 
+    _written_only_when_set: ClassVar[tuple[str, ...]] = ("easy_read",)
+
     id: str = Field(pattern=QUESTION_ID, max_length=40)
     label: LocalizedText
+    easy_read: LocalizedText | None = Field(default=None, description=_EASY_READ_DESCRIPTION)
 
 
 class _Item(_Strict):
+    _written_only_when_set: ClassVar[tuple[str, ...]] = ("easy_read",)
+
     id: str = Field(pattern=QUESTION_ID, max_length=40)
     label: LocalizedText = ""
+    easy_read: LocalizedText | None = Field(default=None, description=_EASY_READ_DESCRIPTION)
     hint: LocalizedText | None = None
     relevant: str | None = Field(
         default=None, description="Skip logic: ask only when this expression is true."
@@ -166,6 +192,8 @@ def _check_expression(value: str | None) -> str | None:
 class Question(_Item):
     """One prompt and the answer it expects."""
 
+    _written_only_when_set: ClassVar[tuple[str, ...]] = ("easy_read", "profile")
+
     kind: Kind
     required: bool | None = Field(default=None, description="Defaults to true, false for notes.")
     choices: list[Choice] | None = None
@@ -187,15 +215,6 @@ class Question(_Item):
             "inside a loop, and single_choice, multiple_choice or yes_no."
         ),
     )
-
-    @model_serializer(mode="wrap")
-    def _profile_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Written only when true, so a survey saved before the flag existed keeps its
-        # fingerprint and importing it again adds no version.
-        data: dict[str, Any] = handler(self)
-        if not self.profile:
-            data.pop("profile", None)
-        return data
 
     @field_validator("constraint")
     @classmethod

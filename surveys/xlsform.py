@@ -35,7 +35,8 @@ Rejected, each as a problem with its row: types that cannot be asked in a chat (
 ``xml-external``, ``csv-external``, choices from files, ``or_other`` and unknown types.
 
 Survey sheet columns: ``type``, ``name`` (required; the question id, letters, digits and ``_``,
-not starting with a digit), ``label``, ``hint``, ``relevant``, ``constraint``,
+not starting with a digit), ``label``, ``easy_read`` (a Consulta extension: the easy-read wording
+shown instead of the label in easy-read mode), ``hint``, ``relevant``, ``constraint``,
 ``constraint_message``, ``required`` (``yes``/``true``/``1``/``TRUE()`` or ``no``/``false``/
 ``0``/empty; empty means not required, as in XLSForm), ``profile`` (a Consulta extension:
 ``yes`` marks a profile question, asked only with the participant's consent and used only to
@@ -47,17 +48,19 @@ ignored: choices are never filtered. ``relevant`` and ``constraint`` are Consult
 the XLSForm subset described in surveys/expressions.py, with ``${name}`` references written as
 in XLSForm.
 
-Choices sheet columns: ``list_name``, ``name`` (the choice id) and ``label``.
+Choices sheet columns: ``list_name``, ``name`` (the choice id), ``label`` and ``easy_read``
+(a Consulta extension, as on the survey sheet).
 Settings sheet columns (the first row under the header): ``form_id`` (the survey id, turned
 into lower-case letters, digits, ``-`` and ``_`` when needed; the file name when absent),
 ``form_title`` (the title; the form id or file name when absent) and ``default_language``.
 
-``label``, ``hint``, ``constraint_message`` and ``form_title`` may be given per language:
-``label::English (en)``, ``label::Français (fr)`` or ``label::fr``. A language name without a
-code is understood for the six UN languages by their English names (``label::Spanish``). A
-column without a language belongs to the default language: ``default_language`` from the
-settings (a code or ``English (en)``), else English. The survey's languages are the default
-one and every language that has a label column on the survey or choices sheet.
+``label``, ``easy_read``, ``hint``, ``constraint_message`` and ``form_title`` may be given per
+language: ``label::English (en)``, ``label::Français (fr)`` or ``label::fr``. A language name
+without a code is understood for the six UN languages by their English names
+(``label::Spanish``). A column without a language belongs to the default language:
+``default_language`` from the settings (a code or ``English (en)``), else English. The survey's
+languages are the default one and every language that has a label column on the survey or
+choices sheet.
 """
 
 from __future__ import annotations
@@ -111,8 +114,8 @@ _ALIASES = {
     "jr:constraintmsg": "constraint_message",
     "choice filter": "choice_filter",
 }
-_SURVEY_TEXTS = frozenset({"label", "hint", "constraint_message"})
-_CHOICE_TEXTS = frozenset({"label"})
+_SURVEY_TEXTS = frozenset({"label", "easy_read", "hint", "constraint_message"})
+_CHOICE_TEXTS = frozenset({"label", "easy_read"})
 _SETTINGS_TEXTS = frozenset({"form_title"})
 
 _YES = frozenset({"yes", "true", "1", "true()"})
@@ -467,7 +470,11 @@ class _Reader:
                 current.broken = True
                 continue
             current.rows[name] = row.number
-            current.choices.append({"id": name, "label": label})
+            choice: dict[str, Any] = {"id": name, "label": label}
+            easy_read = row.text("easy_read")
+            if easy_read:
+                choice["easy_read"] = easy_read
+            current.choices.append(choice)
         return lists
 
     # --- the survey sheet ------------------------------------------------------------------
@@ -561,7 +568,7 @@ class _Reader:
 
     def common(self, row: _Row, name: str | None) -> dict[str, Any]:
         data: dict[str, Any] = {"id": name or ""}
-        for column in ("label", "hint"):
+        for column in ("label", "easy_read", "hint"):
             text = row.text(column)
             if text:
                 data[column] = text

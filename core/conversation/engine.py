@@ -1433,9 +1433,10 @@ class _Turn:
         return self.conversation is not None and self.conversation.round.easy_read
 
     def _wording(self, label: LocalizedText, easy: LocalizedText | None) -> str:
-        if self.easy_read:
-            # A survey without easy-read wording for this item still reads in its own words.
-            simple = localized(easy, self.language, self._fallback_language)
+        if self.easy_read and easy:
+            # Easy-read wording counts only in the person's own language; otherwise the
+            # ordinary label in their language reads better than easy words in another.
+            simple = easy if isinstance(easy, str) else easy.get(self.language)
             if simple:
                 return simple
         return localized(label, self.language, self._fallback_language)
