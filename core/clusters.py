@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_
 from core.lookup import by_id_or_name
 from core.models import Cluster, Recommendation, ResponsibleEntity
 from core.people import find_organisation
@@ -18,7 +19,7 @@ def _recommendations(session: Session, ids: Sequence[int]) -> list[Recommendatio
     found = list(session.scalars(select(Recommendation).where(Recommendation.id.in_(ids))))
     missing = sorted(set(ids) - {r.id for r in found})
     if missing:
-        raise NotFound(f"no recommendation with id {', '.join(map(str, missing))}")
+        raise NotFound(N_("no recommendation with id {ids}"), ids=", ".join(map(str, missing)))
     return found
 
 
@@ -33,9 +34,9 @@ def add_cluster(
     """Create a cluster, optionally with its first recommendations."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("the cluster's name is empty")
-    if by_id_or_name(session, Cluster, name, (Cluster.name,), what="", missing_ok=True):
-        raise InvalidInput(f"a cluster named {name!r} already exists")
+        raise InvalidInput(N_("the cluster's name is empty"))
+    if by_id_or_name(session, Cluster, name, (Cluster.name,), missing_ok=True):
+        raise InvalidInput(N_("a cluster named {name!r} already exists"), name=name)
     cluster = Cluster(name=name, description=description)
     cluster.recommendations.extend(_recommendations(session, recommendation_ids))
     session.add(cluster)
@@ -53,7 +54,9 @@ def add_cluster(
 
 def find_cluster(session: Session, ref: str | int) -> Cluster:
     """A cluster by id or name."""
-    found = by_id_or_name(session, Cluster, ref, (Cluster.name,), what="cluster with id or name")
+    found = by_id_or_name(
+        session, Cluster, ref, (Cluster.name,), missing=N_("no cluster with id or name {ref!r}")
+    )
     assert found is not None
     return found
 
@@ -92,11 +95,9 @@ def add_entity(
     """Register a ministry or agency that implements recommendations."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("the entity's name is empty")
-    if by_id_or_name(
-        session, ResponsibleEntity, name, (ResponsibleEntity.name,), what="", missing_ok=True
-    ):
-        raise InvalidInput(f"a responsible entity named {name!r} already exists")
+        raise InvalidInput(N_("the entity's name is empty"))
+    if by_id_or_name(session, ResponsibleEntity, name, (ResponsibleEntity.name,), missing_ok=True):
+        raise InvalidInput(N_("a responsible entity named {name!r} already exists"), name=name)
     org = None if organisation is None else find_organisation(session, organisation)
     entity = ResponsibleEntity(
         name=name, acronym=acronym or None, organisation_id=org.id if org else None
@@ -140,7 +141,7 @@ def find_entity(session: Session, ref: str | int) -> ResponsibleEntity:
         ResponsibleEntity,
         ref,
         (ResponsibleEntity.name, ResponsibleEntity.acronym),
-        what="responsible entity with id, name or acronym",
+        missing=N_("no responsible entity with id, name or acronym {ref!r}"),
     )
     assert found is not None
     return found

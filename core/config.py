@@ -8,8 +8,15 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.errors import ExplainedError
+from core.i18n import N_
 
-class ConfigError(Exception):
+# How `config show` says a setting has no value; marked for the table, plain in --json.
+NOT_SET = N_("(not set)")
+EMPTY = N_("(empty)")
+
+
+class ConfigError(ExplainedError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 
@@ -69,13 +76,20 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = Field(
         default=None, description="The bot's @username, for t.me join links."
     )
+    language: str | None = Field(
+        default=None,
+        description="Language of the command line's messages (en, fr, es, ar, ru or zh); "
+        "when unset, the LANGUAGE, LC_ALL, LC_MESSAGES and LANG environment variables decide.",
+    )
 
     def require_pseudonym_key(self) -> bytes:
         """Return the pseudonym key, or explain how to set one."""
         if self.pseudonym_key is None or not self.pseudonym_key.get_secret_value():
             raise ConfigError(
-                "CONSULTA_PSEUDONYM_KEY is not set. Run `consulta config init` to write a .env "
-                "with fresh keys, or set it in the environment."
+                N_(
+                    "CONSULTA_PSEUDONYM_KEY is not set. Run `consulta config init` to write a "
+                    ".env with fresh keys, or set it in the environment."
+                )
             )
         return self.pseudonym_key.get_secret_value().encode("utf-8")
 
@@ -92,9 +106,9 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                shown[name] = "********" if value.get_secret_value() else "(empty)"
+                shown[name] = "********" if value.get_secret_value() else EMPTY
             elif value is None:
-                shown[name] = "(not set)"
+                shown[name] = NOT_SET
             elif name == "database_url":
                 shown[name] = mask_url_password(str(value))
             else:

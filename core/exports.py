@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.clusters import list_clusters
 from core.errors import InvalidInput
+from core.i18n import N_
 from core.models import utcnow
 from core.results import (
     RAW_COLUMNS,
@@ -203,11 +204,18 @@ def sheet_title(name: str, taken: set[str]) -> str:
 def check_options(fmt: str, delimiter: str = ",") -> None:
     """Refuse a format or a CSV delimiter the exports do not write."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise InvalidInput(
+            N_("format: {format!r} is not one of {formats}"),
+            format=fmt,
+            formats=", ".join(FORMATS),
+        )
     if delimiter not in DELIMITERS:
         raise InvalidInput(
-            f"delimiter: {delimiter!r} is not allowed; use ',' (the default) or ';' "
-            "(for spreadsheets set to a language that writes decimals with a comma)"
+            N_(
+                "delimiter: {delimiter!r} is not allowed; use ',' (the default) or ';' "
+                "(for spreadsheets set to a language that writes decimals with a comma)"
+            ),
+            delimiter=delimiter,
         )
 
 

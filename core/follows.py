@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.db import insert_once
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_
 from core.models import (
     Follow,
     FollowKind,
@@ -43,15 +44,17 @@ def resolve(session: Session, text: str) -> tuple[FollowKind, str, str]:
     needle = " ".join(text.split())
     if not needle:
         raise InvalidInput(
-            "say what to follow: a recommendation's number (#12), a theme, or an SDG target "
-            "such as 16.3"
+            N_(
+                "say what to follow: a recommendation's number (#12), a theme, or an SDG "
+                "target such as 16.3"
+            )
         )
     sdg = _SDG.match(needle)
     if sdg:
         code = sdg.group(1)
         tag = session.scalar(select(Tag).where(Tag.kind == TagKind.SDG_TARGET, Tag.code == code))
         if tag is None:
-            raise NotFound(f"no recommendation is linked to SDG target {code}")
+            raise NotFound(N_("no recommendation is linked to SDG target {code}"), code=code)
         return FollowKind.SDG_TARGET, tag.code, f"SDG {tag.code}"
     if needle.lstrip("#").isdigit():
         recommendation = find_recommendation(session, needle)
@@ -71,8 +74,11 @@ def resolve(session: Session, text: str) -> tuple[FollowKind, str, str]:
         recommendation = find_recommendation(session, needle)
     except NotFound:
         raise NotFound(
-            f"{needle[:60]!r} is not a theme, an SDG target or a recommendation I know; "
-            "send themes to see the themes"
+            N_(
+                "{text!r} is not a theme, an SDG target or a recommendation I know; "
+                "send themes to see the themes"
+            ),
+            text=needle[:60],
         ) from None
     return FollowKind.RECOMMENDATION, str(recommendation.id), f"#{recommendation.id}"
 

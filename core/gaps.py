@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.errors import InvalidInput, PermissionDenied
 from core.feedback import STATUS_KIND
+from core.i18n import N_
 from core.models import (
     Answer,
     ImplementationUpdate,
@@ -224,7 +225,7 @@ def _require_aggregates(viewer: Participant | None) -> None:
     # Every role sees aggregates as counts with small cells suppressed, which is what this
     # module computes; a role that sees none is refused.
     if view_of(viewer, Record.AGGREGATE) is View.NONE:
-        raise PermissionDenied("your role does not see consultation results")
+        raise PermissionDenied(N_("your role does not see consultation results"))
 
 
 def status_tallies(
@@ -347,7 +348,7 @@ def _resolve(session: Session, round_code: str | None, k: int | None) -> tuple[R
         # Pooled answers may come from a round that promised a larger k: keep that promise.
         k = consultation.min_cell_size if consultation is not None else pooled_k(session)
     if k < 1:
-        raise InvalidInput("k, the smallest count shown, must be at least 1")
+        raise InvalidInput(N_("k, the smallest count shown, must be at least 1"))
     return consultation, k
 
 
@@ -386,7 +387,7 @@ def perception_gaps(
     """
     _require_aggregates(viewer)
     if limit < 1:
-        raise InvalidInput("limit must be at least 1")
+        raise InvalidInput(N_("limit must be at least 1"))
     consultation, k = _resolve(session, round_code, k)
     tallies = status_tallies(
         session, round_id=consultation.id if consultation is not None else None

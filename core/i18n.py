@@ -11,7 +11,9 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "consulta"
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 SOURCE_LANGUAGE = "en"
-RTL_LANGUAGES = frozenset({"ar"})
+# Right-to-left scripts: Arabic among Consulta's languages; the others for content (a
+# recommendation's text or a report) that arrives in them.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi"})
 
 
 def base_language(language: str | None) -> str:
@@ -28,7 +30,8 @@ def supported_language(language: str | None) -> str | None:
 
 def direction(language: str | None) -> str:
     """The writing direction of a language, as HTML's dir attribute wants it."""
-    return "rtl" if base_language(language) in RTL_LANGUAGES else "ltr"
+    base = (language or "").replace("_", "-").split("-")[0].lower()
+    return "rtl" if base in RTL_LANGUAGES else "ltr"
 
 
 @lru_cache(maxsize=32)

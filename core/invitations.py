@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.codes import digest, new_code
 from core.errors import InvalidInput
+from core.i18n import N_
 from core.models import Participant, RoleInvitation, utcnow
 from core.people import find_organisation
 from core.vocabulary import OrganisationType, Role
@@ -60,15 +61,24 @@ def invite(
     now = now or utcnow()
     if role not in INVITABLE:
         raise InvalidInput(
-            f"role: {role.value!r} cannot be given by invitation; invite "
-            "'nhri' or 'government' (organisers are added with participants add)"
+            N_(
+                "role: {role!r} cannot be given by invitation; invite "
+                "'nhri' or 'government' (organisers are added with participants add)"
+            ),
+            role=role.value,
         )
     org = find_organisation(session, organisation)
     assert org is not None
     if org.type is not INVITABLE[role]:
         raise InvalidInput(
-            f"organisation: {org.name!r} is of type {org.type.value!r}; an invitation "
-            f"for the role {role.value!r} needs an organisation of type {INVITABLE[role].value!r}"
+            N_(
+                "organisation: {name!r} is of type {type!r}; an invitation "
+                "for the role {role!r} needs an organisation of type {needed!r}"
+            ),
+            name=org.name,
+            type=org.type.value,
+            role=role.value,
+            needed=INVITABLE[role].value,
         )
     shown, code_hash = new_code(10)
     invitation = RoleInvitation(
@@ -104,19 +114,23 @@ def redeem(
         .with_for_update(of=RoleInvitation)
     )
     if invitation is None:
-        raise InvalidInput("that invitation code is unknown; check it with whoever gave it to you")
+        raise InvalidInput(
+            N_("that invitation code is unknown; check it with whoever gave it to you")
+        )
     if invitation.used_at is not None:
         raise InvalidInput(
-            "that invitation code has already been used; each code works once, so ask "
-            "the organisers for a new one"
+            N_(
+                "that invitation code has already been used; each code works once, so ask "
+                "the organisers for a new one"
+            )
         )
     if invitation.expires_at <= now:
         raise InvalidInput(
-            "that invitation code expired on "
-            f"{invitation.expires_at:%Y-%m-%d}; ask the organisers for a new one"
+            N_("that invitation code expired on {day}; ask the organisers for a new one"),
+            day=f"{invitation.expires_at:%Y-%m-%d}",
         )
     if participant.role is Role.ORGANISER:
-        raise InvalidInput("you are an organiser already; an invitation would lower your role")
+        raise InvalidInput(N_("you are an organiser already; an invitation would lower your role"))
     previous = participant.role
     invitation.used_at = now
     invitation.participant_id = participant.id

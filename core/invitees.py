@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from core import audit, people
 from core.db import Database
-from core.errors import InvalidInput
-from core.i18n import SUPPORTED_LANGUAGES
+from core.errors import InvalidInput, Phrase, located
+from core.i18n import N_, SUPPORTED_LANGUAGES
 from core.importing.records import RowProblem
 from core.models import Organisation, PlatformIdentity
 from core.vocabulary import Platform, Role
@@ -69,12 +69,14 @@ LOOKUP_BATCH = 500
 class InviteeFileError(InvalidInput):
     """The file as a whole cannot be imported; the message names the file and, if known, a line."""
 
-    def __init__(self, path: Path, reason: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path, reason: str | Phrase, /, line: int | None = None, **values: object
+    ) -> None:
         self.path = path
         self.line = line
-        self.reason = reason
-        where = f"{path}, line {line}" if line is not None else f"{path}"
-        super().__init__(f"{where}: {reason}")
+        said = reason if isinstance(reason, Phrase) else Phrase(reason, **values)
+        self.reason = str(said)
+        super().__init__(located(path, said, line))
 
 
 @dataclass
@@ -210,34 +212,37 @@ def _read_file(path: Path, *, max_bytes: int) -> list[_Row]:
         )
         rows.append(_Row(line=line, cells=named, surplus=stray))
     if not rows:
-        raise InviteeFileError(path, "has a header but no participant rows")
+        raise InviteeFileError(path, N_("has a header but no participant rows"))
     return rows
 
 
 def _decode(path: Path, max_bytes: int) -> str:
     if not path.is_file():
-        raise InviteeFileError(path, "no such file")
+        raise InviteeFileError(path, N_("no such file"))
     size = path.stat().st_size
     if size > max_bytes:
         raise InviteeFileError(
             path,
-            f"is {size:,} bytes, more than the {max_bytes:,} allowed (CONSULTA_IMPORT_MAX_BYTES)",
+            N_("is {size} bytes, more than the {limit} allowed (CONSULTA_IMPORT_MAX_BYTES)"),
+            size=f"{size:,}",
+            limit=f"{max_bytes:,}",
         )
     raw = path.read_bytes()
     raw = raw.removeprefix(codecs.BOM_UTF8)
     if not raw.strip():
-        raise InviteeFileError(path, "is empty; the first line must name the columns")
+        raise InviteeFileError(path, N_("is empty; the first line must name the columns"))
     if b"\x00" in raw:
         raise InviteeFileError(
-            path, "holds binary data, so it is not a CSV file; save the sheet as CSV UTF-8"
+            path, N_("holds binary data, so it is not a CSV file; save the sheet as CSV UTF-8")
         )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as failure:
         raise InviteeFileError(
             path,
-            f"byte 0x{raw[failure.start]:02x} is not UTF-8; save the file as CSV UTF-8",
+            N_("byte {byte} is not UTF-8; save the file as CSV UTF-8"),
             line=raw[: failure.start].count(b"\n") + 1,
+            byte=f"0x{raw[failure.start]:02x}",
         ) from None
 
 
@@ -251,7 +256,9 @@ def _records(path: Path, reader: Any) -> Iterator[tuple[int, list[str]]]:
                 yield start, cells
     except csv.Error as problem:
         # A quote left open swallows the rest of the file; where it opened is what helps.
-        raise InviteeFileError(path, f"is not well-formed CSV ({problem})", line=end + 1) from None
+        raise InviteeFileError(
+            path, N_("is not well-formed CSV ({problem})"), line=end + 1, problem=problem
+        ) from None
 
 
 def _columns(path: Path, header: list[str], line: int) -> list[str]:
@@ -261,22 +268,28 @@ def _columns(path: Path, header: list[str], line: int) -> list[str]:
     if missing:
         raise InviteeFileError(
             path,
-            f"has no {', '.join(missing)} column; the first line must name the columns "
-            f"(any of {known})",
+            N_("has no {columns} column; the first line must name the columns (any of {known})"),
             line=line,
+            columns=", ".join(missing),
+            known=known,
         )
     # Spreadsheets often save trailing empty header cells; only named columns must be known.
     unknown = sorted({c for c in columns if c and c not in COLUMNS})
     if unknown:
         raise InviteeFileError(
             path,
-            f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are {known}",
+            N_("unknown column(s) {columns}; the columns are {known}"),
             line=line,
+            columns=", ".join(repr(c) for c in unknown),
+            known=known,
         )
     repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
         raise InviteeFileError(
-            path, f"the column(s) {', '.join(repeated)} appear more than once", line=line
+            path,
+            N_("the column(s) {columns} appear more than once"),
+            line=line,
+            columns=", ".join(repeated),
         )
     return columns
 

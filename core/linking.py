@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.codes import digest, new_code
 from core.errors import InvalidInput
+from core.i18n import N_
 from core.models import LinkCode, Participant, PlatformIdentity, utcnow
 from core.vocabulary import Platform
 
@@ -46,8 +47,10 @@ def redeem_link_code(
     link = session.scalar(select(LinkCode).where(LinkCode.code_hash == digest(code)))
     if link is None or link.used_at is not None or link.expires_at <= now:
         raise InvalidInput(
-            "that link code is unknown, used or expired; send link in your "
-            "other app to get a new one"
+            N_(
+                "that link code is unknown, used or expired; send link in your "
+                "other app to get a new one"
+            )
         )
     target = session.get_one(Participant, link.participant_id)
     identity = session.scalar(

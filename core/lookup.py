@@ -18,10 +18,13 @@ def by_id_or_name(
     ref: str | int,
     names: tuple[InstrumentedAttribute[Any], ...],
     *,
-    what: str,
+    missing: str = "",
     missing_ok: bool = False,
 ) -> T | None:
-    """The row whose id is ref, or whose name matches ref whatever its case."""
+    """The row whose id is ref, or whose name matches ref whatever its case.
+
+    missing is the message (a template with {ref}) of the NotFound raised when there is none.
+    """
     if isinstance(ref, int) or str(ref).strip().isdigit():
         found = session.get(model, int(ref))
     else:
@@ -30,5 +33,5 @@ def by_id_or_name(
             select(model).where(or_(*(func.lower(name) == needle for name in names)))
         )
     if found is None and not missing_ok:
-        raise NotFound(f"no {what} {str(ref)!r}")
+        raise NotFound(missing, ref=str(ref))
     return found

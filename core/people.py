@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import InvalidInput
+from core.i18n import N_
 from core.lookup import by_id_or_name
 from core.models import Organisation, Participant, PlatformIdentity, utcnow
 from core.pseudonyms import pseudonym_for
@@ -30,9 +31,9 @@ def add_organisation(
     """Register an organisation; names are unique, whatever their case."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("the organisation's name is empty")
+        raise InvalidInput(N_("the organisation's name is empty"))
     if find_organisation(session, name, missing_ok=True) is not None:
-        raise InvalidInput(f"an organisation named {name!r} already exists")
+        raise InvalidInput(N_("an organisation named {name!r} already exists"), name=name)
     organisation = Organisation(name=name, type=type, country=country or None)
     session.add(organisation)
     session.flush()
@@ -56,7 +57,7 @@ def find_organisation(
         Organisation,
         ref,
         (Organisation.name,),
-        what="organisation with id or name",
+        missing=N_("no organisation with id or name {ref!r}"),
         missing_ok=missing_ok,
     )
 
@@ -148,7 +149,11 @@ def participant_for_identity(
 def find_participant(session: Session, ref: str | int) -> Participant:
     """Find a participant by id or by pseudonym."""
     found = by_id_or_name(
-        session, Participant, ref, (Participant.pseudonym,), what="participant with id or pseudonym"
+        session,
+        Participant,
+        ref,
+        (Participant.pseudonym,),
+        missing=N_("no participant with id or pseudonym {ref!r}"),
     )
     assert found is not None
     return found

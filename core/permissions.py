@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import InvalidInput, PermissionDenied
+from core.i18n import N_
 from core.invitations import effective_role, is_verified
 from core.models import Participant
 from core.vocabulary import Role
@@ -70,7 +71,11 @@ def can(role: Role, permission: Permission) -> bool:
 def require(role: Role, permission: Permission) -> None:
     """Refuse, with a message naming the role and the permission, unless the role has it."""
     if not can(role, permission):
-        raise PermissionDenied(f"the role {role.value!r} does not have {permission.value!r}")
+        raise PermissionDenied(
+            N_("the role {role!r} does not have {permission!r}"),
+            role=role.value,
+            permission=permission.value,
+        )
 
 
 def holds_grant(participant: Participant, permission: Permission) -> bool:
@@ -98,14 +103,20 @@ def require_of(participant: Participant, permission: Permission) -> None:
         return
     if permission in GRANTABLE:
         raise PermissionDenied(
-            f"{permission.value!r} is given to named, verified organisers only, by whoever "
-            f"runs Consulta: `consulta participants grant {participant.pseudonym} "
-            f"{permission.value}`"
+            N_(
+                "{permission!r} is given to named, verified organisers only, by whoever "
+                "runs Consulta: `consulta participants grant {pseudonym} {permission}`"
+            ),
+            permission=permission.value,
+            pseudonym=participant.pseudonym,
         )
     if role is not participant.role and can(participant.role, permission):
         raise PermissionDenied(
-            f"your role {participant.role.value!r} is not verified yet; ask the organisers "
-            "for an invitation code and send verify CODE to the bot"
+            N_(
+                "your role {role!r} is not verified yet; ask the organisers "
+                "for an invitation code and send verify CODE to the bot"
+            ),
+            role=participant.role.value,
         )
     require(participant.role, permission)
 
@@ -114,8 +125,12 @@ def _grantable(permission: str) -> Permission:
     if permission not in {p.value for p in GRANTABLE}:
         names = ", ".join(sorted(p.value for p in GRANTABLE))
         raise InvalidInput(
-            f"permission: {permission!r} cannot be given by name; only {names} can "
-            "(the others come with a role)"
+            N_(
+                "permission: {permission!r} cannot be given by name; only {names} can "
+                "(the others come with a role)"
+            ),
+            permission=permission,
+            names=names,
         )
     return Permission(permission)
 
@@ -124,14 +139,23 @@ def grant(session: Session, participant: Participant, permission: str, actor: st
     """Give a verified organiser a permission by name; False if they already had it."""
     chosen = _grantable(permission)
     if participant.role is not Role.ORGANISER or not is_verified(participant):
-        what = (
-            "an organiser not yet verified"
-            if participant.role is Role.ORGANISER
-            else f"{participant.role.value!r}, not an organiser"
-        )
+        if participant.role is Role.ORGANISER:
+            raise InvalidInput(
+                N_(
+                    "participant {pseudonym} is an organiser not yet verified; {permission!r} "
+                    "can be given to verified organisers only"
+                ),
+                pseudonym=participant.pseudonym,
+                permission=chosen.value,
+            )
         raise InvalidInput(
-            f"participant {participant.pseudonym} is {what}; {chosen.value!r} can be given "
-            "to verified organisers only"
+            N_(
+                "participant {pseudonym} is {role!r}, not an organiser; {permission!r} can be "
+                "given to verified organisers only"
+            ),
+            pseudonym=participant.pseudonym,
+            role=participant.role.value,
+            permission=chosen.value,
         )
     held = list(participant.grants or [])
     if chosen.value in held:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
+from core.i18n import N_
 from core.models import (
     Cluster,
     Recommendation,
@@ -119,7 +120,7 @@ def get(session: Session, recommendation_id: int) -> Recommendation:
     """One recommendation by id."""
     found = session.get(Recommendation, recommendation_id)
     if found is None:
-        raise NotFound(f"no recommendation with id {recommendation_id}")
+        raise NotFound(N_("no recommendation with id {ids}"), ids=recommendation_id)
     return found
 
 
@@ -135,7 +136,7 @@ def find(session: Session, ref: str | int) -> Recommendation:
         .limit(1)
     )
     if found is None:
-        raise NotFound(f"no recommendation with number, source id or key {text!r}")
+        raise NotFound(N_("no recommendation with number, source id or key {ref!r}"), ref=text)
     return found
 
 

@@ -16,6 +16,10 @@ and assessments, and aggregates with small cells hidden.
 Two formats share one model and one set of phrases: standalone HTML, and DOCX laid out like
 OHCHR's thematic list of recommendations so its tables can be pasted into a national report.
 Both come in an easy-read version: short sentences, one idea per line, no jargon.
+
+A report speaks the round's default language through the gettext catalogs (English where a
+message has no translation yet), writes its dates, numbers and lists as that language does,
+and reads right to left in Arabic.
 """
 
 from __future__ import annotations
@@ -29,15 +33,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import results
+from core import formatting, results
 from core.errors import InvalidInput
 from core.feedback import STATUS_KIND, status_label
 from core.gaps import DONT_KNOW
-from core.i18n import translate
+from core.i18n import N_, direction, translate
 from core.models import (
     Cluster,
     Disclosure,
@@ -52,22 +58,26 @@ from core.rounds import find_round
 from core.updates import STATUS_SCALE
 
 TEMPLATES = Path(__file__).with_name("report_templates")
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 # Authors of these answers agreed to be identified at least by their organisation.
 QUOTABLE = frozenset({Disclosure.NAMED.value, Disclosure.ORGANISATION.value})
 # The four columns of OHCHR's thematic list of recommendations, in its order.
 DOCX_COLUMNS = (
-    "Recommendation",
-    "Position",
-    "Themes",
-    "Assessment/comments on level of implementation",
+    N_("Recommendation"),
+    N_("Position"),
+    N_("Themes"),
+    N_("Assessment/comments on level of implementation"),
 )
+POSITION_LABELS = {
+    "supported": N_("Supported"),
+    "noted": N_("Noted"),
+    "supported_in_part": N_("Supported in part"),
+}
 # Easy-read words for the statuses: what people say, not the scale's terms.
 EASY_STATUS = {
-    "not_started": "not started",
-    "in_progress": "in progress",
-    "partially_implemented": "partly done",
-    "fully_implemented": "done",
+    "not_started": N_("not started"),
+    "in_progress": N_("in progress"),
+    "partially_implemented": N_("partly done"),
+    "fully_implemented": N_("done"),
 }
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A gap of less than half a step on the 0-3 scale reads as agreement in easy read.
@@ -239,7 +249,7 @@ class Report:
     @property
     def direction(self) -> str:
         """The writing direction of the round's default language."""
-        return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
+        return direction(self.language)
 
 
 def _per_recommendation(round_results: results.RoundResults) -> dict[str, results.Cell] | None:
@@ -383,33 +393,57 @@ class Phrases:
     def t(self, message: str, **values: Any) -> str:
         """A message in the report's language, with its {placeholders} filled."""
         text = translate(self.language, message)
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            # A translation whose placeholders do not match must not stop the report.
+            return message.format(**values)
+
+    def markup(self, message: str) -> Markup:
+        """The `_` of the templates: the message in the report's language, escaped, so that
+        `.format()` on it escapes the values it is given."""
+        return escape(translate(self.language, message))
 
     def status(self, slug: str) -> str:
         return status_label(slug, self.language)
 
+    def whole(self, value: int) -> str:
+        """A whole number as the report's language writes it."""
+        return formatting.number(value, self.language)
+
     def count(self, cell: results.Cell | None) -> str:
         """A count as it may be published: `<k` when hidden."""
-        return "" if cell is None else cell.text(self.k)
+        if cell is None:
+            return ""
+        return "<" + self.whole(self.k) if cell.suppressed else self.whole(cell.count)
 
-    @staticmethod
-    def number(value: float) -> str:
-        return f"{value:.2f}"
+    def number(self, value: float) -> str:
+        """A mean or a gap, with two decimals as the report's language writes them."""
+        return format_decimal(value, "#,##0.00", locale=formatting.locale_of(self.language))
+
+    def date(self, value: date | str) -> str:
+        """A day in words: 2 March 2027, 2 mars 2027."""
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return formatting.day(value, self.language)
+
+    def listing(self, items: Sequence[str]) -> str:
+        """Items as the report's language lists them: "a, b and c"."""
+        return formatting.names(items, self.language)
 
     def position(self, slug: str | None) -> str:
-        labels = {
-            "supported": "Supported",
-            "noted": "Noted",
-            "supported_in_part": "Supported in part",
-        }
-        return self.t(labels[slug]) if slug in labels else self.t("No position recorded")
+        if slug in POSITION_LABELS:
+            return self.t(POSITION_LABELS[slug])
+        return self.t("No position recorded")
 
     def source(self, entry: Entry) -> str:
         """Where the recommendation was made: the body and the document."""
         return ", ".join(x for x in (entry.body, entry.document_symbol) if x)
 
     def recommended_by(self, entry: Entry) -> str:
-        return "; ".join(entry.recommending_states)
+        return self.listing(entry.recommending_states)
 
     def reported(self, reported: Reported | None) -> str:
         """An institution's status, or that it has published none."""
@@ -424,14 +458,16 @@ class Phrases:
             return self.t(
                 "{organisation}, published {date}",
                 organisation=reported.organisation,
-                date=reported.published_on,
+                date=self.date(reported.published_on),
             )
-        return self.t("published {date}", date=reported.published_on)
+        return self.t("published {date}", date=self.date(reported.published_on))
 
     def civil_society(self, views: Views) -> str:
         """Civil society's view in one phrase: the mean, or why it is not shown."""
         if views.suppressed:
-            return self.t("Withheld: fewer than {k} people gave a status on the scale", k=self.k)
+            return self.t(
+                "Withheld: fewer than {k} people gave a status on the scale", k=self.whole(self.k)
+            )
         if views.mean is not None:
             # Not how many gave it: the round's tables may hide that count to protect another.
             return self.t("Mean {mean} on the scale 0 to 3", mean=self.number(views.mean))
@@ -439,8 +475,8 @@ class Phrases:
 
     def distribution(self, views: Views) -> str:
         """Every status with its count, hidden counts as `<k`."""
-        return "; ".join(
-            f"{self.status(slug)} {self.count(cell)}" for slug, cell in views.cells.items()
+        return self.listing(
+            [f"{self.status(slug)} {self.count(cell)}" for slug, cell in views.cells.items()]
         )
 
     def gaps(self, views: Views) -> list[str]:
@@ -464,7 +500,7 @@ class Phrases:
             lines.append(
                 self.t(
                     "No gap is shown: fewer than {k} people gave a status on the scale.",
-                    k=self.k,
+                    k=self.whole(self.k),
                 )
             )
         return lines
@@ -506,7 +542,7 @@ class Phrases:
         # A hidden count may be hidden to protect another, so it is not always below k.
         if cell.suppressed:
             return self.t("We do not show how many answered.")
-        return self.t("People who answered: {n}.", n=cell.count)
+        return self.t("People who answered: {n}.", n=self.whole(cell.count))
 
     def easy_lines(self, entry: Entry) -> list[str]:
         """What easy read says about one recommendation, a short sentence per line."""
@@ -571,7 +607,9 @@ class Phrases:
 
     def about(self) -> list[str]:
         """How to read the report, for its introduction."""
-        scale = ", ".join(f"{self.status(slug)} {n}" for slug, n in STATUS_SCALE.items())
+        scale = self.listing(
+            [f"{self.status(slug)} {self.whole(n)}" for slug, n in STATUS_SCALE.items()]
+        )
         return [
             self.t(
                 "For each recommendation, this report sets side by side the latest status "
@@ -589,7 +627,7 @@ class Phrases:
                 "To protect the people who answered, any count below {k} is shown as <{k}, "
                 "and other counts are hidden with it where they would give it away. The mean "
                 "and the gaps are shown only when at least {k} people gave a status.",
-                k=self.k,
+                k=self.whole(self.k),
             ),
             self.t(
                 "Quotes are written answers whose authors agreed to be identified; they are "
@@ -618,7 +656,8 @@ def _environment() -> Environment:
 def render_html(report: Report, *, easy_read: bool = False) -> str:
     """The report as a standalone HTML document: inline styles, nothing from the network."""
     template = _environment().get_template("easy_read.html.j2" if easy_read else "report.html.j2")
-    return template.render(report=report, say=Phrases(report))
+    say = Phrases(report)
+    return template.render(report=report, say=say, _=say.markup)
 
 
 # --- DOCX -------------------------------------------------------------------------------------
@@ -717,7 +756,11 @@ def render_docx(report: Report, out: BinaryIO, *, easy_read: bool = False) -> No
 
     document.add_heading(report.title, level=0)
     document.add_paragraph(
-        say.t("Round {code}. Produced on {date}.", code=report.code, date=report.produced_on)
+        say.t(
+            "Round {code}. Produced on {date}.",
+            code=report.code,
+            date=say.date(report.produced_on),
+        )
     )
     if report.responded is not None:
         document.add_paragraph(

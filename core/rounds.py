@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import InvalidInput, NotFound
-from core.i18n import SUPPORTED_LANGUAGES
+from core.i18n import N_, SUPPORTED_LANGUAGES
 from core.models import (
     Disclosure,
     Participant,
@@ -97,6 +97,8 @@ class RoundPlan:
     default_language: str = "en"
     default_disclosure: Disclosure = Disclosure.ANONYMOUS
     allow_disclosure_choice: bool = True
+    # Everyone gets the survey's easy-read wording, one question per message.
+    easy_read: bool = False
     min_cell_size: int = 5
     reminder_every_hours: int = 72
     max_reminders: int = 2
@@ -123,54 +125,63 @@ def _new_code(session: Session) -> str:
 
 def _check(plan: RoundPlan) -> None:
     if not plan.title.strip():
-        raise InvalidInput("the round's title is empty")
+        raise InvalidInput(N_("the round's title is empty"))
     try:
         ZoneInfo(plan.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {plan.timezone!r}") from None
-    for moment, name in ((plan.opens_at, "opens"), (plan.closes_at, "closes")):
+        raise InvalidInput(N_("unknown time zone {zone!r}"), zone=plan.timezone) from None
+    for moment, needs_zone in (
+        (plan.opens_at, N_("the opens time needs a time zone or a Z")),
+        (plan.closes_at, N_("the closes time needs a time zone or a Z")),
+    ):
         if moment is not None and moment.tzinfo is None:
-            raise InvalidInput(f"the {name} time needs a time zone or a Z")
+            raise InvalidInput(needs_zone)
     if plan.opens_at and plan.closes_at and plan.closes_at <= plan.opens_at:
-        raise InvalidInput("the round closes before it opens")
+        raise InvalidInput(N_("the round closes before it opens"))
     unknown = sorted(set(plan.languages) - set(SUPPORTED_LANGUAGES))
     if unknown:
         raise InvalidInput(
-            f"unsupported language(s) {', '.join(unknown)}; "
-            f"choose from {', '.join(SUPPORTED_LANGUAGES)}"
+            N_("unsupported language(s) {languages}; choose from {supported}"),
+            languages=", ".join(unknown),
+            supported=", ".join(SUPPORTED_LANGUAGES),
         )
     if plan.default_language not in plan.languages:
         raise InvalidInput(
-            f"the default language {plan.default_language!r} is not among the round's languages"
+            N_("the default language {language!r} is not among the round's languages"),
+            language=plan.default_language,
         )
     if plan.min_cell_size < 1:
-        raise InvalidInput("the smallest cell size must be at least 1")
+        raise InvalidInput(N_("the smallest cell size must be at least 1"))
     if plan.reminder_every_hours < 1 or plan.max_reminders < 0:
-        raise InvalidInput("reminders need a cadence of at least 1 hour and a count of 0 or more")
+        raise InvalidInput(
+            N_("reminders need a cadence of at least 1 hour and a count of 0 or more")
+        )
     if not all(0 <= hour <= 23 for hour in plan.quiet_hours):
-        raise InvalidInput("quiet hours are whole hours from 0 to 23, such as 21-8")
+        raise InvalidInput(N_("quiet hours are whole hours from 0 to 23, such as 21-8"))
     if plan.closing_notice_hours < 0:
-        raise InvalidInput("the closing notice is a number of hours of 0 or more")
+        raise InvalidInput(N_("the closing notice is a number of hours of 0 or more"))
     if plan.digest is not None:
         check_digest(plan.digest)
     if plan.audience.invited_only and not (
         plan.audience.roles or plan.audience.organisations or plan.audience.languages
     ):
         raise InvalidInput(
-            "an invited-only round needs at least one role, organisation or language to admit"
+            N_("an invited-only round needs at least one role, organisation or language to admit")
         )
     if plan.code is not None and not (4 <= len(plan.code) <= 20 and plan.code.isalnum()):
-        raise InvalidInput(f"the join code {plan.code!r} must be 4 to 20 letters or digits")
+        raise InvalidInput(
+            N_("the join code {code!r} must be 4 to 20 letters or digits"), code=plan.code
+        )
 
 
 def check_digest(digest: Digest) -> None:
     """Refuse a digest that could not be posted."""
     if digest.every not in ("daily", "weekly"):
-        raise InvalidInput(f"a digest is daily or weekly, not {digest.every!r}")
+        raise InvalidInput(N_("a digest is daily or weekly, not {every!r}"), every=digest.every)
     if digest.platform not in (Platform.SLACK, Platform.TELEGRAM):
-        raise InvalidInput("digests are posted to a Slack channel or a Telegram group")
+        raise InvalidInput(N_("digests are posted to a Slack channel or a Telegram group"))
     if not digest.chat.strip():
-        raise InvalidInput("give the Slack channel id or Telegram group id for the digest")
+        raise InvalidInput(N_("give the Slack channel id or Telegram group id for the digest"))
 
 
 def set_digest(
@@ -203,19 +214,21 @@ def _scope_recommendations(session: Session, scope: Scope) -> list[Recommendatio
         )
         missing = sorted(set(scope.recommendation_ids) - {r.id for r in found})
         if missing:
-            raise NotFound(f"no recommendation with id {', '.join(map(str, missing))}")
+            raise NotFound(N_("no recommendation with id {ids}"), ids=", ".join(map(str, missing)))
         return sorted(found, key=lambda r: r.id)
     spec = RecommendationFilter(
         cluster=scope.cluster, theme=scope.theme, sdg=scope.sdg, country=scope.country
     )
     if spec == RecommendationFilter():
         raise InvalidInput(
-            "a round needs a scope: a cluster, a theme, an SDG target, a "
-            "country or a list of recommendations"
+            N_(
+                "a round needs a scope: a cluster, a theme, an SDG target, a "
+                "country or a list of recommendations"
+            )
         )
     page = search(session, spec, limit=100_000)
     if not page.items:
-        raise InvalidInput(f"the scope {scope.as_data()} matches no recommendation")
+        raise InvalidInput(N_("the scope {scope} matches no recommendation"), scope=scope.as_data())
     return page.items
 
 
@@ -224,7 +237,7 @@ def create_round(session: Session, plan: RoundPlan, *, actor: str = audit.SYSTEM
     _check(plan)
     code = (plan.code or _new_code(session)).upper()
     if session.scalar(select(Round.id).where(func.upper(Round.code) == code)) is not None:
-        raise InvalidInput(f"a round with the code {code!r} already exists")
+        raise InvalidInput(N_("a round with the code {code!r} already exists"), code=code)
     survey = find_survey(session, plan.survey)
     organisation_ids = []
     for name in plan.audience.organisations:
@@ -248,6 +261,7 @@ def create_round(session: Session, plan: RoundPlan, *, actor: str = audit.SYSTEM
         audience=plan.audience.as_data(organisation_ids),
         default_disclosure=plan.default_disclosure,
         allow_disclosure_choice=plan.allow_disclosure_choice,
+        easy_read=plan.easy_read,
         reminder_every_hours=plan.reminder_every_hours,
         max_reminders=plan.max_reminders,
         quiet_hours_start=plan.quiet_hours[0],
@@ -275,7 +289,7 @@ def find_round(session: Session, code: str) -> Round:
     """A round by its join code, whatever its case."""
     found = session.scalar(select(Round).where(func.upper(Round.code) == code.strip().upper()))
     if found is None:
-        raise NotFound(f"no round with the code {code!r}")
+        raise NotFound(N_("no round with the code {code!r}"), code=code)
     return found
 
 
@@ -286,11 +300,12 @@ def open_round(
     consultation = find_round(session, code)
     now = now or utcnow()
     if consultation.survey_id is None:
-        raise InvalidInput(f"round {consultation.code} has no survey to ask")
+        raise InvalidInput(N_("round {code} has no survey to ask"), code=consultation.code)
     if consultation.closes_at is not None and consultation.closes_at <= now:
         raise InvalidInput(
-            f"round {consultation.code} closed on "
-            f"{consultation.closes_at:%Y-%m-%d %H:%M} UTC; give it a later close"
+            N_("round {code} closed on {moment} UTC; give it a later close"),
+            code=consultation.code,
+            moment=f"{consultation.closes_at:%Y-%m-%d %H:%M}",
         )
     if consultation.opens_at is None:
         consultation.opens_at = now
@@ -374,6 +389,7 @@ def describe(consultation: Round, now: datetime | None = None) -> dict[str, Any]
         "audience": consultation.audience,
         "default_disclosure": consultation.default_disclosure.value,
         "allow_disclosure_choice": consultation.allow_disclosure_choice,
+        "easy_read": consultation.easy_read,
         "min_cell_size": consultation.min_cell_size,
         "opens_local": local_time(consultation.opens_at, consultation.timezone)
         if consultation.opens_at

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import NotFound
+from core.i18n import N_
 from core.models import Survey, SurveyVersion
 from surveys import definition
 
@@ -75,7 +76,10 @@ def find_survey(session: Session, slug: str) -> Survey:
     """A stored survey by its id."""
     found = session.scalar(select(Survey).where(func.lower(Survey.slug) == slug.strip().lower()))
     if found is None:
-        raise NotFound(f"no survey with id {slug!r}; import one with `consulta survey import`")
+        raise NotFound(
+            N_("no survey with id {survey!r}; import one with `consulta survey import`"),
+            survey=slug,
+        )
     return found
 
 

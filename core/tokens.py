@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.i18n import N_
 from core.models import ApiToken, Participant, utcnow
 from core.vocabulary import Role
 
@@ -35,11 +36,18 @@ def create_token(
     """Issue a token for a participant; the plaintext is returned once and never stored."""
     if participant.role != role:
         raise InvalidInput(
-            f"participant {participant.pseudonym} has the role {participant.role.value!r}, "
-            f"not {role.value!r}; a token acts with its owner's role"
+            N_(
+                "participant {pseudonym} has the role {role!r}, not {wanted!r}; a token acts "
+                "with its owner's role"
+            ),
+            pseudonym=participant.pseudonym,
+            role=participant.role.value,
+            wanted=role.value,
         )
     if expires_in_days is not None and expires_in_days <= 0:
-        raise InvalidInput(f"--expires must be a positive number of days, not {expires_in_days}")
+        raise InvalidInput(
+            N_("--expires must be a positive number of days, not {days}"), days=expires_in_days
+        )
     now = now or utcnow()
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -72,12 +80,12 @@ def authenticate(session: Session, plaintext: str, *, now: datetime | None = Non
 def check(token: ApiToken | None, *, now: datetime | None = None) -> Participant:
     """The participant a stored token acts for, or PermissionDenied if it may not act now."""
     if token is None:
-        raise PermissionDenied("unknown token")
+        raise PermissionDenied(N_("unknown token"))
     now = now or utcnow()
     if token.revoked_at is not None:
-        raise PermissionDenied("this token was revoked")
+        raise PermissionDenied(N_("this token was revoked"))
     if token.expires_at is not None and token.expires_at <= now:
-        raise PermissionDenied("this token has expired")
+        raise PermissionDenied(N_("this token has expired"))
     return token.participant
 
 
@@ -90,7 +98,7 @@ def revoke_token(session: Session, token_id: int, *, actor: str = audit.SYSTEM) 
     """Revoke a token so it is refused from now on."""
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"no token with id {token_id}")
+        raise NotFound(N_("no token with id {id}"), id=token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from core import audit, follows
 from core.clusters import find_cluster, find_entity
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import InvalidInput, NotFound, PermissionDenied, Phrase
+from core.i18n import N_
 from core.invitations import effective_role
 from core.models import (
     ImplementationUpdate,
@@ -81,7 +82,7 @@ class _Checked:
     cluster_id: int | None = None
 
 
-def parse_date(value: date | str | None, where: str) -> date | None:
+def parse_date(value: date | str | None, where: str | Phrase) -> date | None:
     """A date given as a date or as YYYY-MM-DD text; the message names the field."""
     if value is None or isinstance(value, date):
         return value
@@ -91,19 +92,27 @@ def parse_date(value: date | str | None, where: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD") from None
+        raise InvalidInput(
+            N_("{where}: {text!r} is not a date; write it as YYYY-MM-DD"), where=where, text=text
+        ) from None
 
 
-def check_link(link: str, where: str) -> str:
+def check_link(link: str, where: str | Phrase) -> str:
     """An evidence link: an http(s) address with a host, and nothing else."""
     text = link.strip()
     if len(text) > MAX_LINK:
-        raise InvalidInput(f"{where}: the link is longer than {MAX_LINK} characters")
+        raise InvalidInput(
+            N_("{where}: the link is longer than {limit} characters"), where=where, limit=MAX_LINK
+        )
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
         raise InvalidInput(
-            f"{where}: {text[:80]!r} is not a web link; evidence links must start "
-            "with http:// or https://"
+            N_(
+                "{where}: {text!r} is not a web link; evidence links must start "
+                "with http:// or https://"
+            ),
+            where=where,
+            text=text[:80],
         )
     return text
 
@@ -113,8 +122,9 @@ def check_status(status: str) -> str:
     slug = status.strip().lower().replace(" ", "_").replace("-", "_")
     if slug not in STATUS_SCALE:
         raise InvalidInput(
-            f"status: {status!r} is not on the standard scale; use one of "
-            + ", ".join(STATUS_SCALE)
+            N_("status: {status!r} is not on the standard scale; use one of {statuses}"),
+            status=status,
+            statuses=", ".join(STATUS_SCALE),
         )
     return slug
 
@@ -124,34 +134,41 @@ def _check(session: Session, draft: UpdateDraft) -> _Checked:
     narrative = (draft.narrative or "").strip()
     if len(narrative) > MAX_NARRATIVE:
         raise InvalidInput(
-            f"narrative: {len(narrative):,} characters is too long; the limit is "
-            f"{MAX_NARRATIVE:,} (link to a longer report as evidence)"
+            N_(
+                "narrative: {length} characters is too long; the limit is {limit} "
+                "(link to a longer report as evidence)"
+            ),
+            length=f"{len(narrative):,}",
+            limit=f"{MAX_NARRATIVE:,}",
         )
     if len(draft.evidence) > MAX_LINKS:
-        raise InvalidInput(f"evidence: at most {MAX_LINKS} links")
+        raise InvalidInput(N_("evidence: at most {limit} links"), limit=MAX_LINKS)
     evidence = [
-        check_link(link, f"evidence link {n}")
+        check_link(link, Phrase(N_("evidence link {number}"), number=n))
         for n, link in enumerate(draft.evidence, start=1)
         if link.strip()
     ]
     if len(draft.indicators) > MAX_INDICATORS:
-        raise InvalidInput(f"indicators: at most {MAX_INDICATORS}")
+        raise InvalidInput(N_("indicators: at most {limit}"), limit=MAX_INDICATORS)
     indicators = [
-        _indicator(item, f"indicator {n}") for n, item in enumerate(draft.indicators, start=1)
+        _indicator(item, Phrase(N_("indicator {number}"), number=n))
+        for n, item in enumerate(draft.indicators, start=1)
     ]
     next_step = (draft.next_step or "").strip() or None
     if next_step and len(next_step) > MAX_NEXT_STEP:
-        raise InvalidInput(f"next step: the limit is {MAX_NEXT_STEP:,} characters")
-    due = parse_date(draft.next_step_due, "next step's target date")
+        raise InvalidInput(
+            N_("next step: the limit is {limit} characters"), limit=f"{MAX_NEXT_STEP:,}"
+        )
+    due = parse_date(draft.next_step_due, Phrase(N_("next step's target date")))
     if due is not None and next_step is None:
-        raise InvalidInput("next step's target date: say what the next step is as well")
+        raise InvalidInput(N_("next step's target date: say what the next step is as well"))
     entity_id = None
     if draft.responsible_entity not in (None, ""):
         assert draft.responsible_entity is not None
         entity_id = find_entity(session, draft.responsible_entity).id
     checked = _Checked(status, narrative, evidence, indicators, next_step, due, entity_id)
     if (draft.recommendation in (None, "")) == (draft.cluster in (None, "")):
-        raise InvalidInput("an update is about one recommendation or one cluster: give one")
+        raise InvalidInput(N_("an update is about one recommendation or one cluster: give one"))
     if draft.recommendation not in (None, ""):
         assert draft.recommendation is not None
         recommendation = find_recommendation(session, draft.recommendation)
@@ -161,24 +178,28 @@ def _check(session: Session, draft: UpdateDraft) -> _Checked:
         assert draft.cluster is not None
         cluster = find_cluster(session, draft.cluster)
         if not cluster.recommendations:
-            raise InvalidInput(f"cluster {cluster.name!r} has no recommendations yet")
+            raise InvalidInput(N_("cluster {name!r} has no recommendations yet"), name=cluster.name)
         checked.recommendations = list(cluster.recommendations)
         checked.cluster_id = cluster.id
     return checked
 
 
-def _indicator(item: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _indicator(item: Mapping[str, Any], where: Phrase) -> dict[str, Any]:
     name = str(item.get("name") or "").strip()
     value = str(item.get("value") if item.get("value") is not None else "").strip()
     if not name or not value:
-        raise InvalidInput(f"{where}: give a name and a value")
+        raise InvalidInput(N_("{where}: give a name and a value"), where=where)
     if len(name) > MAX_INDICATOR_TEXT or len(value) > MAX_INDICATOR_TEXT:
         raise InvalidInput(
-            f"{where}: name and value are limited to {MAX_INDICATOR_TEXT} characters"
+            N_("{where}: name and value are limited to {limit} characters"),
+            where=where,
+            limit=MAX_INDICATOR_TEXT,
         )
-    measured = parse_date(item.get("date"), f"{where}'s date")
+    measured = parse_date(item.get("date"), Phrase(N_("{where}'s date"), where=where))
     if measured is None:
-        raise InvalidInput(f"{where}: give the date the value was measured (YYYY-MM-DD)")
+        raise InvalidInput(
+            N_("{where}: give the date the value was measured (YYYY-MM-DD)"), where=where
+        )
     return {"name": name, "value": value, "date": measured.isoformat()}
 
 
@@ -187,8 +208,10 @@ def author_kind(author: Participant) -> UpdateKind:
     kind = AUTHORS.get(effective_role(author))
     if kind is None:
         raise PermissionDenied(
-            "only verified government focal points and NHRI staff can post updates; "
-            "ask the organisers for an invitation code and send verify CODE"
+            N_(
+                "only verified government focal points and NHRI staff can post updates; "
+                "ask the organisers for an invitation code and send verify CODE"
+            )
         )
     return kind
 
@@ -227,7 +250,7 @@ def revise_update(
     author_kind(author)
     update = get_update(session, update_id)
     if update.organisation_id is None or update.organisation_id != author.organisation_id:
-        raise PermissionDenied(f"update {update_id} was posted by another organisation")
+        raise PermissionDenied(N_("update {id} was posted by another organisation"), id=update_id)
     current = update.versions[-1]
     merged = UpdateDraft(
         status=draft.status,
@@ -298,7 +321,7 @@ def get_update(session: Session, update_id: int | str) -> ImplementationUpdate:
     text = str(update_id).strip().lstrip("#")
     found = session.get(ImplementationUpdate, int(text)) if text.isdigit() else None
     if found is None:
-        raise NotFound(f"no update with number {text!r}")
+        raise NotFound(N_("no update with number {number!r}"), number=text)
     return found
 
 
@@ -306,8 +329,9 @@ def _pending(update: ImplementationUpdate, update_id: int) -> UpdateVersion:
     latest = update.versions[-1]
     if latest.state is not UpdateState.DRAFT:
         raise InvalidInput(
-            f"update {update_id} has no draft waiting for review (its latest version is "
-            f"{latest.state.value})"
+            N_("update {id} has no draft waiting for review (its latest version is {state})"),
+            id=update_id,
+            state=latest.state.value,
         )
     return latest
 
@@ -344,7 +368,7 @@ def reject(
     now = now or utcnow()
     _require_organiser(reviewer)
     if not note.strip():
-        raise InvalidInput("note: say why the draft is sent back, so its author can fix it")
+        raise InvalidInput(N_("note: say why the draft is sent back, so its author can fix it"))
     update = get_update(session, update_id)
     version = _pending(update, update.id)
     version.state = UpdateState.REJECTED
@@ -354,7 +378,7 @@ def reject(
 
 def _require_organiser(reviewer: Participant) -> None:
     if effective_role(reviewer) is not Role.ORGANISER:
-        raise PermissionDenied("only organisers review updates")
+        raise PermissionDenied(N_("only organisers review updates"))
 
 
 def _reviewed(

@@ -26,10 +26,14 @@ NO_POSTGRES = (
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep the developer's own CONSULTA_* variables and .env out of every test."""
+    """Keep the developer's own CONSULTA_* variables, .env and locale out of every test."""
     for name in list(os.environ):
         if name.startswith("CONSULTA_"):
             monkeypatch.delenv(name)
+    # The command line speaks the locale's language: tests expect English unless they say.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.chdir(tmp_path)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from bots.api.refusals import refusal_of, refused, remember_caller_language
 from core import tokens
 from core.config import Settings
 from core.db import Database
 from core.errors import PermissionDenied
+from core.i18n import N_
 from core.models import Participant
 from core.permissions import Permission, require_of
 
@@ -41,22 +43,25 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_caller(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Participant:
-    """The participant whose token came with the request."""
+    """The participant whose token came with the request; refusals then speak their language."""
     if credentials is None:
-        raise HTTPException(
+        raise refused(
             status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token; create one with `consulta tokens create`",
+            N_("missing bearer token; create one with `consulta tokens create`"),
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return tokens.authenticate(session, credentials.credentials)
-    except PermissionDenied as refused:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, str(refused), headers={"WWW-Authenticate": "Bearer"}
+        caller = tokens.authenticate(session, credentials.credentials)
+    except PermissionDenied as unknown:
+        raise refusal_of(
+            status.HTTP_401_UNAUTHORIZED, unknown, headers={"WWW-Authenticate": "Bearer"}
         ) from None
+    remember_caller_language(request, caller.language)
+    return caller
 
 
 def allowed(permission: Permission) -> Callable[[Participant], Participant]:
@@ -67,7 +72,7 @@ def allowed(permission: Permission) -> Callable[[Participant], Participant]:
         try:
             require_of(caller, permission)
         except PermissionDenied as refusal:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(refusal)) from None
+            raise refusal_of(status.HTTP_403_FORBIDDEN, refusal) from None
         return caller
 
     return check

@@ -9,6 +9,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bots.api.refusals import accepted_language
+from core.i18n import SOURCE_LANGUAGE, translate
 from core.logs import request_id
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -49,7 +51,7 @@ class RequestContext:
         try:
             declared = dict(scope["headers"]).get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-                await self._refuse(send_with_id)
+                await self._refuse(scope, send_with_id)
                 return
             received = 0
 
@@ -66,7 +68,7 @@ class RequestContext:
                 await self.app(scope, counting_receive, send_with_id)
             except _TooLarge:
                 if not response_started:
-                    await self._refuse(send_with_id)
+                    await self._refuse(scope, send_with_id)
         finally:
             log.info(
                 "%s %s %s",
@@ -77,10 +79,12 @@ class RequestContext:
             )
             request_id.reset(token)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"request body is larger than {self.max_body_bytes} bytes"}
-        ).encode()
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        # No token has been read yet: the caller's Accept-Language is all there is to go by.
+        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        language = accepted_language(header) or SOURCE_LANGUAGE
+        message = translate(language, "request body is larger than {limit} bytes")
+        body = json.dumps({"detail": message.format(limit=self.max_body_bytes)}).encode()
         await send(
             {
                 "type": "http.response.start",

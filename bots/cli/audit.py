@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import json
 
-from bots.cli.common import JsonFlag, Limit, make_app, open_database, print_json, table
+from bots.cli.common import (
+    JsonFlag,
+    Limit,
+    make_app,
+    open_database,
+    organiser_language,
+    print_json,
+    table,
+)
 from core import audit as audit_log
+from core.i18n import gettext_for
 
 audit_app = make_app("Read the append-only audit log.")
 
@@ -13,7 +22,7 @@ audit_app = make_app("Read the append-only audit log.")
 @audit_app.command("list")
 def audit_list(limit: Limit = 50, as_json: JsonFlag = False) -> None:
     """Show the newest lines of the audit log."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             {
                 "id": e.id,
@@ -28,7 +37,8 @@ def audit_list(limit: Limit = 50, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
     else:
+        _ = gettext_for(organiser_language())
         table(
-            ["id", "at", "actor", "action", "subject", "details"],
+            [_("id"), _("at"), _("actor"), _("action"), _("subject"), _("details")],
             [[*list(r.values())[:5], json.dumps(r["details"])] for r in rows],
         )

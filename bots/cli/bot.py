@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from bots.bootstrap import load_settings, start
-from bots.cli.common import err, make_app
+from bots.cli.common import err, make_app, organiser_language
+from core.i18n import gettext_for
 
 bot_app = make_app("Run a platform's bot without a public URL, or register a webhook.")
 
@@ -24,17 +25,20 @@ def bot_telegram(
     from bots.telegram_bot import register_webhook, run_polling
 
     settings = load_settings()
+    _ = gettext_for(organiser_language())
     if set_webhook:
         asyncio.run(register_webhook(settings, set_webhook))
-        err.print("Telegram will post updates to that URL, with the secret token.")
+        err.print(_("Telegram will post updates to that URL, with the secret token."))
         return
     if not polling:
-        err.print("Say --polling to run by long polling, or --set-webhook URL.")
+        err.print(_("Say --polling to run by long polling, or --set-webhook URL."))
         raise typer.Exit(2)
     database = start(settings)
     err.print(
-        "Polling Telegram. Updates are confirmed before they are processed: prefer "
-        "the webhook where Telegram can reach this server."
+        _(
+            "Polling Telegram. Updates are confirmed before they are processed: prefer "
+            "the webhook where Telegram can reach this server."
+        )
     )
     try:
         run_polling(settings, database)
@@ -50,9 +54,12 @@ def bot_slack(
     from bots.slack_bot import run_socket_mode
 
     if not socket:
+        _ = gettext_for(organiser_language())
         err.print(
-            "Say --socket to connect over Socket Mode; otherwise Slack posts to "
-            "/slack/events on `consulta serve`."
+            _(
+                "Say --socket to connect over Socket Mode; otherwise Slack posts to "
+                "/slack/events on `consulta serve`."
+            )
         )
         raise typer.Exit(2)
     settings = load_settings()

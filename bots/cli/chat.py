@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from adapters.terminal import render
-from bots.cli.common import JsonFlag, open_database, print_json, table
+from bots.cli.common import JsonFlag, open_database, organiser_language, print_json, table
 from bots.inbound import receive
 from core import answers as answer_store
 from core import rounds
+from core.i18n import gettext_for
 from core.messages import InboundEvent
 from core.vocabulary import Platform
 
@@ -22,26 +23,27 @@ def answers_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List a round's answers as organisers may see them; withdrawn answers never appear."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = answer_store.for_round(
             s, rounds.find_round(s, round_code), all_versions=all_versions
         )
     if as_json:
         print_json(rows)
     else:
+        _ = gettext_for(organiser_language())
         table(
             [
-                "participant",
-                "organisation",
-                "question",
-                "recommendation",
-                "answer",
-                "version",
-                "channel",
+                _("participant"),
+                _("organisation"),
+                _("question"),
+                _("recommendation"),
+                _("answer"),
+                _("version"),
+                _("channel"),
             ],
             [
                 [
-                    r["participant"] or "(anonymous)",
+                    r["participant"] or _("(anonymous)"),
                     r["organisation"],
                     r["question"],
                     r["recommendation_id"],

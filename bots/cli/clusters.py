@@ -13,10 +13,12 @@ from bots.cli.common import (
     err,
     make_app,
     open_database,
+    organiser_language,
     print_json,
     table,
 )
 from core import clusters as cluster_service
+from core.i18n import gettext_for, ngettext_for
 
 cluster_app = make_app("Clusters of recommendations followed up together.")
 entity_app = make_app("Ministries and agencies responsible for implementation.")
@@ -29,7 +31,7 @@ def cluster_add(
     recommendation: RecIds = None,
 ) -> None:
     """Create a cluster of recommendations."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         c = cluster_service.add_cluster(
             s,
             name=name,
@@ -37,7 +39,15 @@ def cluster_add(
             recommendation_ids=recommendation or [],
             actor=CLI_ACTOR,
         )
-        err.print(f"Cluster {c.id} added: {c.name}, {len(c.recommendations)} recommendations.")
+        count = len(c.recommendations)
+        ngettext = ngettext_for(organiser_language())
+        err.print(
+            ngettext(
+                "Cluster {id} added: {name}, {count} recommendation.",
+                "Cluster {id} added: {name}, {count} recommendations.",
+                count,
+            ).format(id=c.id, name=c.name, count=count)
+        )
 
 
 @cluster_app.command("assign")
@@ -46,16 +56,23 @@ def cluster_assign(
     recommendation_ids: Annotated[list[int], typer.Argument(help="Recommendation ids.")],
 ) -> None:
     """Add recommendations to a cluster."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         found = cluster_service.find_cluster(s, cluster)
         added = cluster_service.add_to_cluster(s, found, recommendation_ids, actor=CLI_ACTOR)
-        err.print(f"{added} recommendation(s) added to {found.name}.")
+        ngettext = ngettext_for(organiser_language())
+        err.print(
+            ngettext(
+                "{count} recommendation added to {cluster}.",
+                "{count} recommendations added to {cluster}.",
+                added,
+            ).format(count=added, cluster=found.name)
+        )
 
 
 @cluster_app.command("list")
 def cluster_list(as_json: JsonFlag = False) -> None:
     """List clusters with their size."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             {
                 "id": c.id,
@@ -68,7 +85,11 @@ def cluster_list(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
     else:
-        table(["id", "name", "recommendations", "description"], [list(r.values()) for r in rows])
+        _ = gettext_for(organiser_language())
+        table(
+            [_("id"), _("name"), _("recommendations"), _("description")],
+            [list(r.values()) for r in rows],
+        )
 
 
 @entity_app.command("add")
@@ -78,11 +99,12 @@ def entity_add(
     organisation: Annotated[str | None, typer.Option(help="Its organisation in Consulta.")] = None,
 ) -> None:
     """Register a responsible entity."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         e = cluster_service.add_entity(
             s, name=name, acronym=acronym, organisation=organisation, actor=CLI_ACTOR
         )
-        err.print(f"Responsible entity {e.id} added: {e.name}.")
+        _ = gettext_for(organiser_language())
+        err.print(_("Responsible entity {id} added: {name}.").format(id=e.id, name=e.name))
 
 
 @entity_app.command("assign")
@@ -91,16 +113,23 @@ def entity_assign(
     recommendation_ids: Annotated[list[int], typer.Argument(help="Recommendation ids.")],
 ) -> None:
     """Make an entity responsible for recommendations."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         found = cluster_service.find_entity(s, entity)
         added = cluster_service.assign_entity(s, found, recommendation_ids, actor=CLI_ACTOR)
-        err.print(f"{found.name} is now responsible for {added} more recommendation(s).")
+        ngettext = ngettext_for(organiser_language())
+        err.print(
+            ngettext(
+                "{entity} is now responsible for {count} more recommendation.",
+                "{entity} is now responsible for {count} more recommendations.",
+                added,
+            ).format(entity=found.name, count=added)
+        )
 
 
 @entity_app.command("list")
 def entity_list(as_json: JsonFlag = False) -> None:
     """List responsible entities."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             {"id": e.id, "name": e.name, "acronym": e.acronym}
             for e in cluster_service.list_entities(s)
@@ -108,4 +137,5 @@ def entity_list(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
     else:
-        table(["id", "name", "acronym"], [list(r.values()) for r in rows])
+        _ = gettext_for(organiser_language())
+        table([_("id"), _("name"), _("acronym")], [list(r.values()) for r in rows])

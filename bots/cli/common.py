@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -21,12 +22,41 @@ from core import migrate
 from core.config import ConfigError, Settings, mask_url_password
 from core.db import Database
 from core.errors import ConsultaError
+from core.i18n import N_, SOURCE_LANGUAGE, gettext_for, supported_language
 from core.importing.readers import ImportFileError
 
 CLI_ACTOR = "cli"
 # Output quotes people's data, which may hold brackets: never read it as markup.
 out = Console(soft_wrap=True, markup=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+# The standard variables, in the order gettext reads them; LANGUAGE may list several.
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+# The locales that mean "no translation", which the command line takes as English.
+UNTRANSLATED_LOCALES = frozenset({"C", "POSIX"})
+
+
+def locale_language(environ: Mapping[str, str]) -> str | None:
+    """The first language Consulta speaks named by LANGUAGE, LC_ALL, LC_MESSAGES or LANG."""
+    for variable in LOCALE_VARIABLES:
+        for entry in environ.get(variable, "").split(":"):
+            # fr_FR.UTF-8@euro names French; C.UTF-8 names no language at all.
+            name = entry.split(".")[0].split("@")[0].strip()
+            if name in UNTRANSLATED_LOCALES:
+                return SOURCE_LANGUAGE
+            found = supported_language(name)
+            if found is not None:
+                return found
+    return None
+
+
+def organiser_language() -> str:
+    """The command line's language: CONSULTA_LANGUAGE, else the locale's, else English."""
+    try:
+        configured = supported_language(load_settings().language)
+    except ValueError:
+        # A broken setting is refused by the command that reads it; the language falls back.
+        configured = None
+    return configured or locale_language(os.environ) or SOURCE_LANGUAGE
 
 
 class _FriendlyErrors(TyperGroup):
@@ -36,18 +66,20 @@ class _FriendlyErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except (ConsultaError, ImportFileError, ConfigError) as problem:
-            _error(str(problem))
+            _error(problem.in_language(organiser_language()))
             raise typer.Exit(1) from None
         except SQLAlchemyError as failure:
             url = mask_url_password(load_settings().database_url)
             reason = str(getattr(failure, "orig", None) or failure).splitlines()[0]
-            _error(f"the database {url} failed: {reason}")
+            _ = gettext_for(organiser_language())
+            _error(_("the database {url} failed: {reason}").format(url=url, reason=reason))
             raise typer.Exit(1) from None
 
 
 def _error(message: str) -> None:
+    _ = gettext_for(organiser_language())
     # Messages quote user input, so brackets in them must never be read as markup.
-    err.print(Text.assemble(("Error: ", "bold red"), message))
+    err.print(Text.assemble((_("Error:") + " ", "bold red"), message))
 
 
 def make_app(help: str) -> typer.Typer:
@@ -69,8 +101,12 @@ def open_database(*, migrated: bool = True) -> Iterator[tuple[Settings, Database
     try:
         if migrated and not migrate.is_up_to_date(database.engine):
             raise ConsultaError(
-                f"the database {mask_url_password(settings.database_url)} is not migrated to "
-                f"the newest schema ({migrate.head_revision()}): run `consulta db upgrade`"
+                N_(
+                    "the database {url} is not migrated to the newest schema ({revision}): "
+                    "run `consulta db upgrade`"
+                ),
+                url=mask_url_password(settings.database_url),
+                revision=migrate.head_revision(),
             )
         yield settings, database
     finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bots.cli.common import err, make_app, open_database
+from bots.cli.common import err, make_app, open_database, organiser_language
+from core.i18n import gettext_for
 
 demo_app = make_app("Load the fictional Arcadia demo data.")
 
@@ -15,14 +16,20 @@ def demo_load() -> None:
     with open_database() as (settings, database):
         result = load_demo(database, settings.require_pseudonym_key())
     summary = result.recommendations
+    _ = gettext_for(organiser_language())
     err.print(
-        f"Demo recommendations: {summary.added} added, {summary.unchanged} unchanged. "
+        _("Demo recommendations: {added} added, {unchanged} unchanged.").format(
+            added=summary.added, unchanged=summary.unchanged
+        )
+        + " "
         + (
-            "Demo organisations, people and round created."
+            _("Demo organisations, people and round created.")
             if result.created
-            else "Demo people and round were already there."
+            else _("Demo people and round were already there.")
         )
     )
     err.print(
-        f"Demo round code: {result.round_code}. Demo organiser: participant {result.organiser_id}."
+        _("Demo round code: {code}. Demo organiser: participant {id}.").format(
+            code=result.round_code, id=result.organiser_id
+        )
     )

@@ -14,9 +14,10 @@ from typing import Annotated, BinaryIO
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bots.cli.common import CLI_ACTOR, err, open_database
+from bots.cli.common import CLI_ACTOR, err, open_database, organiser_language
 from core import exports, people, rounds
 from core.errors import InvalidInput
+from core.i18n import N_, gettext_for, ngettext_for
 from core.permissions import Permission, require_of
 
 STDOUT = "-"
@@ -71,10 +72,14 @@ def export(
     exports.check_options(fmt.value, delimiter)
     if raw and not actor:
         raise InvalidInput(
-            "--raw needs --as ORGANISER: raw answers go only to organisers granted "
-            "export_raw (`consulta participants grant ID export_raw`)"
+            N_(
+                "--raw needs --as ORGANISER: raw answers go only to organisers granted "
+                "export_raw (`consulta participants grant ID export_raw`)"
+            )
         )
-    with open_database() as (_, database), database.unit_of_work() as s:
+    language = organiser_language()
+    _ = gettext_for(language)
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         who = CLI_ACTOR
         if raw:
             assert actor is not None
@@ -86,9 +91,9 @@ def export(
         show_progress = sys.stderr.isatty()
         with Progress(
             SpinnerColumn(),
-            TextColumn("Exporting {task.description}"),
+            TextColumn(_("Exporting {task.description}")),
             BarColumn(),
-            TextColumn("{task.completed:,} rows"),
+            TextColumn(_("{task.completed:,} rows")),
             TimeElapsedColumn(),
             console=err,
             disable=not show_progress,
@@ -112,8 +117,14 @@ def export(
             else:
                 rows = _write_whole(Path(target), write, private=raw)
         exports.record_export(s, code, fmt.value, raw=raw, actor=who)
-    where = "standard output" if target == STDOUT else target
-    err.print(f"Wrote {rows:,} rows of round {code} to {where}.")
+    where = _("standard output") if target == STDOUT else target
+    err.print(
+        ngettext_for(language)(
+            "Wrote {count} row of round {code} to {where}.",
+            "Wrote {count} rows of round {code} to {where}.",
+            rows,
+        ).format(count=f"{rows:,}", code=code, where=where)
+    )
 
 
 def _write_whole(target: Path, write: Callable[[BinaryIO], int], *, private: bool) -> int:
@@ -124,7 +135,7 @@ def _write_whole(target: Path, write: Callable[[BinaryIO], int], *, private: boo
     """
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InvalidInput(f"--output: the folder {directory} does not exist")
+        raise InvalidInput(N_("--output: the folder {folder} does not exist"), folder=directory)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -10,8 +10,19 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from bots.cli.common import CLI_ACTOR, JsonFlag, err, make_app, open_database, print_json, table
+from bots.cli.common import (
+    CLI_ACTOR,
+    JsonFlag,
+    err,
+    make_app,
+    open_database,
+    organiser_language,
+    print_json,
+    table,
+)
 from core import invitations, invitees, people, permissions
+from core.errors import located
+from core.i18n import N_, gettext_for, ngettext_for
 from core.models import Participant
 from core.vocabulary import OrganisationType, Role
 
@@ -27,13 +38,18 @@ def org_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Register an organisation."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         org = people.add_organisation(s, name=name, type=type, country=country, actor=CLI_ACTOR)
         data = {"id": org.id, "name": org.name, "type": org.type.value, "country": org.country}
     if as_json:
         print_json(data)
     else:
-        err.print(f"Organisation {data['id']} added: {data['name']} ({data['type']}).")
+        _ = gettext_for(organiser_language())
+        err.print(
+            _("Organisation {id} added: {name} ({type}).").format(
+                id=data["id"], name=data["name"], type=data["type"]
+            )
+        )
 
 
 @org_app.command("list")
@@ -42,7 +58,7 @@ def org_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List organisations."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             {"id": o.id, "name": o.name, "type": o.type.value, "country": o.country}
             for o in people.list_organisations(s, type=type)
@@ -50,7 +66,8 @@ def org_list(
     if as_json:
         print_json(rows)
     else:
-        table(["id", "name", "type", "country"], [list(r.values()) for r in rows])
+        _ = gettext_for(organiser_language())
+        table([_("id"), _("name"), _("type"), _("country")], [list(r.values()) for r in rows])
 
 
 def _describe_participant(p: Any, show_names: bool) -> dict[str, Any]:
@@ -91,8 +108,11 @@ def part_add(
     if as_json:
         print_json(data)
     else:
+        _ = gettext_for(organiser_language())
         err.print(
-            f"Participant {data['id']} added as {data['role']}, pseudonym {data['pseudonym']}."
+            _("Participant {id} added as {role}, pseudonym {pseudonym}.").format(
+                id=data["id"], role=data["role"], pseudonym=data["pseudonym"]
+            )
         )
 
 
@@ -104,7 +124,7 @@ def part_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List participants by pseudonym; names only on request."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             _describe_participant(p, show_names)
             for p in people.list_participants(s, role=role, organisation=organisation)
@@ -112,10 +132,12 @@ def part_list(
     if as_json:
         print_json(rows)
     else:
-        columns = ["id", "pseudonym", "role", "organisation", "language", "grants"]
+        _ = gettext_for(organiser_language())
+        columns = [_("id"), _("pseudonym"), _("role"), _("organisation"), _("language")]
+        columns += [_("grants")] + ([_("name")] if show_names else [])
         for row in rows:
             row["grants"] = ", ".join(row["grants"])
-        table(columns + (["name"] if show_names else []), [list(r.values()) for r in rows])
+        table(columns, [list(r.values()) for r in rows])
 
 
 @part_app.command("invite")
@@ -129,11 +151,12 @@ def part_invite(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a one-time code that gives an NHRI or government focal point their role."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         made = invitations.invite(
             s, role=role, organisation=organisation, display_name=name, actor=CLI_ACTOR
         )
     days = invitations.INVITATION_LIFETIME.days
+    # The JSON's how_to_redeem is read by programs as well as people: it stays in English.
     redeem = f"send `verify {made.code}` to the bot in Slack, Telegram or over the webhook"
     if as_json:
         print_json(
@@ -147,12 +170,29 @@ def part_invite(
             }
         )
         return
+    language = organiser_language()
+    _, ngettext = gettext_for(language), ngettext_for(language)
     err.print(
-        f"Invitation for the {made.role.value} role at {made.organisation}. It works once, "
-        f"for {days} days, until {made.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only now:"
+        ngettext(
+            "Invitation for the {role} role at {organisation}. It works once, for {days} day, "
+            "until {moment} UTC. It is shown only now:",
+            "Invitation for the {role} role at {organisation}. It works once, for {days} days, "
+            "until {moment} UTC. It is shown only now:",
+            days,
+        ).format(
+            role=made.role.value,
+            organisation=made.organisation,
+            days=days,
+            moment=f"{made.expires_at:%Y-%m-%d %H:%M}",
+        )
     )
     sys.stdout.write(made.code + "\n")
-    err.print(f"To redeem it, the invitee should {redeem}.")
+    err.print(
+        _(
+            "To redeem it, the invitee should send `verify {code}` to the bot in Slack, "
+            "Telegram or over the webhook."
+        ).format(code=made.code)
+    )
 
 
 Who = Annotated[str, typer.Argument(help="The participant's id or pseudonym.", show_default=False)]
@@ -170,13 +210,25 @@ Grantable = Annotated[
 @part_app.command("grant")
 def part_grant(participant: Who, permission: Grantable) -> None:
     """Give a verified organiser, by name, a permission no role has."""
-    _change_grant(participant, permission, permissions.grant, "may now use", "already had")
+    _change_grant(
+        participant,
+        permission,
+        permissions.grant,
+        N_("{participant} may now use {permission}."),
+        N_("{participant} already had {permission}; nothing changed."),
+    )
 
 
 @part_app.command("revoke")
 def part_revoke(participant: Who, permission: Grantable) -> None:
     """Take back a permission given by name."""
-    _change_grant(participant, permission, permissions.revoke, "no longer has", "did not have")
+    _change_grant(
+        participant,
+        permission,
+        permissions.revoke,
+        N_("{participant} no longer has {permission}."),
+        N_("{participant} did not have {permission}; nothing changed."),
+    )
 
 
 def _change_grant(
@@ -186,14 +238,13 @@ def _change_grant(
     done: str,
     unchanged: str,
 ) -> None:
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         person = people.find_participant(s, participant)
         changed = change(s, person, permission, CLI_ACTOR)
         name = person.pseudonym
-    if changed:
-        err.print(f"{name} {done} {permission}.")
-    else:
-        err.print(f"{name} {unchanged} {permission}; nothing changed.")
+    _ = gettext_for(organiser_language())
+    said = _(done if changed else unchanged)
+    err.print(said.format(participant=name, permission=permission))
 
 
 @part_app.command("import")
@@ -223,16 +274,25 @@ def part_import(
     if as_json:
         print_json(summary.as_dict())
     else:
+        language = organiser_language()
+        _ = gettext_for(language)
         err.print(
-            f"{file}: added {summary.added}, duplicates {summary.duplicates}, "
-            f"rejected {len(summary.rejected)}."
+            _("{file}: added {added}, duplicates {duplicates}, rejected {rejected}.").format(
+                file=file,
+                added=summary.added,
+                duplicates=summary.duplicates,
+                rejected=len(summary.rejected),
+            )
         )
         for problem in summary.rejected:
-            err.print(f"  {file}, line {problem.line}: {problem.reason}")
+            where = located(file, "{reason}", problem.line, reason=problem.reason)
+            err.print("  " + where.in_language(language))
         if not summary.committed:
             err.print(
-                "Nobody was added. Fix the rows above, or pass --skip-invalid to add the "
-                "good rows only."
+                _(
+                    "Nobody was added. Fix the rows above, or pass --skip-invalid to add the "
+                    "good rows only."
+                )
             )
     if not summary.committed:
         raise typer.Exit(1)

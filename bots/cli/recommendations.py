@@ -16,18 +16,47 @@ from bots.cli.common import (
     err,
     make_app,
     open_database,
+    organiser_language,
     out,
     print_json,
     table,
 )
 from bots.cli.updates import operator, timeline_line
 from core import recommendations
+from core.errors import located
+from core.i18n import N_, gettext_for
 from core.importing.readers import ImportFormat, template_header
 from core.importing.service import ImportOptions, import_recommendations
 from core.timeline import timeline
 from core.vocabulary import Mechanism, Position
 
 rec_app = make_app("Import, list, search and show recommendations.")
+
+# Translators: the names of a recommendation's details in `consulta recommendations show`.
+RECOMMENDATION_FIELDS = {
+    "id": N_("id"),
+    "source_id": N_("source_id"),
+    "text": N_("text"),
+    "language": N_("language"),
+    "paragraph": N_("paragraph"),
+    "document_symbol": N_("document_symbol"),
+    "state_under_review": N_("state_under_review"),
+    "mechanism": N_("mechanism"),
+    "body": N_("body"),
+    "kind": N_("kind"),
+    "position": N_("position"),
+    "recommending_states": N_("recommending_states"),
+    "themes": N_("themes"),
+    "affected_persons": N_("affected_persons"),
+    "sdg_targets": N_("sdg_targets"),
+    "regions": N_("regions"),
+    "upr_cycle": N_("upr_cycle"),
+    "upr_session": N_("upr_session"),
+    "published_on": N_("published_on"),
+    "action_category": N_("action_category"),
+    "translations": N_("translations"),
+    "responsible_entities": N_("responsible_entities"),
+}
 
 
 @rec_app.command("import")
@@ -54,6 +83,8 @@ def rec_import(
     as_json: JsonFlag = False,
 ) -> None:
     """Import recommendations from a file; a re-import adds nothing new."""
+    said_in = organiser_language()
+    _ = gettext_for(said_in)
     with open_database() as (settings, database):
         options = ImportOptions(
             country=country,
@@ -73,29 +104,52 @@ def rec_import(
             disable=not show_progress,
             transient=True,
         ) as bar:
-            task = bar.add_task(f"Reading {file.name}", total=None)
+            task = bar.add_task(_("Reading {file}").format(file=file.name), total=None)
             summary = import_recommendations(
                 database,
                 file,
                 options,
-                progress=lambda n: bar.update(task, description=f"Stored {n:,} rows"),
+                progress=lambda n: bar.update(
+                    task, description=_("Stored {count} rows").format(count=f"{n:,}")
+                ),
             )
     if as_json:
         print_json(summary.as_dict())
     else:
+        said = (
+            _(
+                "{file}: {format} file ({encoding}). Added {added}, updated {updated}, "
+                "unchanged {unchanged}, duplicates {duplicates}, other countries skipped "
+                "{skipped}, rejected {rejected}."
+            )
+            if summary.skipped
+            else _(
+                "{file}: {format} file ({encoding}). Added {added}, updated {updated}, "
+                "unchanged {unchanged}, duplicates {duplicates}, rejected {rejected}."
+            )
+        )
         err.print(
-            f"{file}: {summary.format} file ({summary.encoding}). "
-            f"Added {summary.added}, updated {summary.updated}, unchanged {summary.unchanged}, "
-            f"duplicates {summary.duplicates}"
-            + (f", other countries skipped {summary.skipped}" if summary.skipped else "")
-            + f", rejected {len(summary.rejected)}."
+            said.format(
+                file=file,
+                format=summary.format,
+                encoding=summary.encoding,
+                added=summary.added,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                duplicates=summary.duplicates,
+                skipped=summary.skipped,
+                rejected=len(summary.rejected),
+            )
         )
         for problem in summary.rejected:
-            err.print(f"  {file}, line {problem.line}: {problem.reason}")
+            where = located(file, "{reason}", problem.line, reason=problem.reason)
+            err.print("  " + where.in_language(said_in))
         if not summary.committed:
             err.print(
-                "Nothing was imported. Fix the rows above, or pass --skip-invalid to "
-                "import the good rows only."
+                _(
+                    "Nothing was imported. Fix the rows above, or pass --skip-invalid to "
+                    "import the good rows only."
+                )
             )
     if not summary.committed:
         raise typer.Exit(1)
@@ -149,8 +203,9 @@ def _show_page(page: recommendations.Page, as_json: bool) -> None:
             }
         )
         return
+    _ = gettext_for(organiser_language())
     table(
-        ["id", "state", "body", "para.", "position", "text"],
+        [_("id"), _("state"), _("body"), _("para."), _("position"), _("text")],
         [
             (
                 r.id,
@@ -162,8 +217,11 @@ def _show_page(page: recommendations.Page, as_json: bool) -> None:
             )
             for r in page.items
         ],
-        title=f"{page.offset + 1 if page.items else 0}-{page.offset + len(page.items)} "
-        f"of {page.total} recommendations",
+        title=_("{first}-{last} of {total} recommendations").format(
+            first=page.offset + 1 if page.items else 0,
+            last=page.offset + len(page.items),
+            total=page.total,
+        ),
     )
 
 
@@ -184,7 +242,7 @@ def rec_list(
 ) -> None:
     """List recommendations, narrowed by any of the filters."""
     spec = _filter(country, mechanism, body, theme, sdg, position, cluster, session, text)
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         _show_page(recommendations.search(s, spec, limit=limit, offset=offset), as_json)
 
 
@@ -232,7 +290,7 @@ def rec_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one recommendation in full, with its translations."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         data = recommendations.describe(recommendations.get(s, recommendation_id))
         if with_timeline:
             data["timeline"] = timeline(s, recommendation_id, operator())
@@ -240,18 +298,21 @@ def rec_show(
         print_json(data)
         return
     events = data.pop("timeline", None)
+    language = organiser_language()
+    _ = gettext_for(language)
     for key, value in data.items():
         if isinstance(value, list):
             value = "; ".join(v["code"] if isinstance(v, dict) else str(v) for v in value)
         elif isinstance(value, dict):
             value = "\n".join(f"[{lang}] {text}" for lang, text in value.items())
-        out.print(f"{key}: {'' if value is None else value}")
+        label = _(RECOMMENDATION_FIELDS.get(key, key))
+        out.print(f"{label}: {'' if value is None else value}")
     if events is not None:
-        out.print("timeline:")
+        out.print(_("timeline:"))
         for event in events:
-            out.print(f"  {timeline_line(event)}")
+            out.print(f"  {timeline_line(event, language)}")
         if not events:
-            out.print("  nothing yet")
+            out.print("  " + _("nothing yet"))
 
 
 @rec_app.command("template")

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from bots.cli.common import err, open_database
+from bots.cli.common import err, open_database, organiser_language
 from core import rounds
 from core.errors import ConsultaError
+from core.i18n import N_, gettext_for
 from core.report import report_filename, report_format, write_report
 
 
@@ -51,25 +52,34 @@ def report(
     into place once complete.
     """
     chosen = report_format(fmt)
-    with open_database() as (_, database), database.unit_of_work() as session:
+    with open_database() as (_settings, database), database.unit_of_work() as session:
         code = rounds.find_round(session, round_code).code
         target = output or Path(report_filename(code, chosen, easy_read=easy_read))
         if target.is_dir():
-            raise ConsultaError(f"--output {target} is a folder; give a file name")
+            raise ConsultaError(N_("--output {file} is a folder; give a file name"), file=target)
         if not target.parent.is_dir():
-            raise ConsultaError(f"--output {target}: the folder {target.parent} does not exist")
+            raise ConsultaError(
+                N_("--output {file}: the folder {folder} does not exist"),
+                file=target,
+                folder=target.parent,
+            )
         try:
             partial, handle = _temporary(target)
         except OSError as failure:
-            raise ConsultaError(f"cannot write {target}: {failure.strerror}") from None
+            raise ConsultaError(
+                N_("cannot write {file}: {reason}"), file=target, reason=failure.strerror
+            ) from None
         try:
             with os.fdopen(handle, "wb") as out:
                 write_report(session, code, chosen, out, easy_read=easy_read)
             os.replace(partial, target)
         except OSError as failure:
             partial.unlink(missing_ok=True)
-            raise ConsultaError(f"cannot write {target}: {failure.strerror}") from None
+            raise ConsultaError(
+                N_("cannot write {file}: {reason}"), file=target, reason=failure.strerror
+            ) from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-    err.print(f"The report on round {code} is in {target}.")
+    _ = gettext_for(organiser_language())
+    err.print(_("The report on round {code} is in {file}.").format(code=code, file=target))

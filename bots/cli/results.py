@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from bots.cli.common import JsonFlag, open_database, out, print_json, table
+from bots.cli.common import JsonFlag, open_database, organiser_language, out, print_json, table
 from core.errors import InvalidInput
+from core.i18n import N_, gettext_for
 from core.results import Table, dimensions_of, round_results
 
 
@@ -24,20 +25,26 @@ def results(
     as_json: JsonFlag = False,
 ) -> None:
     """Show a round's results: who answered, and each choice and scale question's counts."""
-    with open_database() as (_, database), database.unit_of_work() as session:
+    with open_database() as (_settings, database), database.unit_of_work() as session:
         found = round_results(session, round_code)
     wanted = ["overall", *(by or [])]
     offered = {t.dimension for t in found.tables} | {t.dimension for t in found.response}
     unknown = [d for d in wanted if d not in offered and d not in dimensions_of(None)]
     if unknown:
         raise InvalidInput(
-            f"--by {unknown[0]!r} is not a breakdown of this round; use one of "
-            + ", ".join(sorted(offered - {"overall"}))
+            N_("--by {value!r} is not a breakdown of this round; use one of {breakdowns}"),
+            value=unknown[0],
+            breakdowns=", ".join(sorted(offered - {"overall"})),
         )
     if as_json:
         print_json(found.as_data())
         return
-    out.print(f"{found.round['title']} ({found.round['code']}): counts below {found.k} hidden")
+    _ = gettext_for(organiser_language())
+    out.print(
+        _("{title} ({code}): counts below {k} hidden").format(
+            title=found.round["title"], code=found.round["code"], k=found.k
+        )
+    )
     for response in found.response:
         if response.dimension in wanted:
             _show(response, found.k)
@@ -47,9 +54,10 @@ def results(
 
 
 def _show(shown: Table, k: int) -> None:
-    people = {c for c, _ in shown.columns} == {"invited", "responded"}
+    _ = gettext_for(organiser_language())
+    people = {column for column, _label in shown.columns} == {"invited", "responded"}
     if people:
-        columns = [shown.dimension_label, "invited", "answered", "rate"]
+        columns = [shown.dimension_label, _("invited"), _("answered"), _("rate")]
         rows = [
             [
                 label,
@@ -61,11 +69,11 @@ def _show(shown: Table, k: int) -> None:
         ]
         table(columns, rows, title=shown.title)
         return
-    columns = [shown.dimension_label, *(label for _, label in shown.columns), "total"]
+    columns = [shown.dimension_label, *(label for _key, label in shown.columns), _("total")]
     rows = [
         [
             label,
-            *(shown.cell(value, c).text(k) for c, _ in shown.columns),
+            *(shown.cell(value, c).text(k) for c, _label in shown.columns),
             shown.row_totals[value].text(k),
         ]
         for value, label in shown.rows
@@ -73,8 +81,8 @@ def _show(shown: Table, k: int) -> None:
     if shown.column_totals is not None:
         rows.append(
             [
-                "total",
-                *(shown.column_totals[c].text(k) for c, _ in shown.columns),
+                _("total"),
+                *(shown.column_totals[c].text(k) for c, _label in shown.columns),
                 shown.total.text(k),
             ]
         )

@@ -15,16 +15,44 @@ from bots.cli.common import (
     err,
     make_app,
     open_database,
+    organiser_language,
     out,
     print_json,
     table,
 )
 from core import rounds, share
 from core.errors import ConsultaError
+from core.i18n import N_, gettext_for, ngettext_for
 from core.models import Disclosure
 from core.vocabulary import Platform, Role
 
 round_app = make_app("Consultation rounds: create, open, close, list, show and share.")
+
+# Translators: the names of a round's details in `consulta rounds show`, as --json spells them.
+ROUND_FIELDS = {
+    "code": N_("code"),
+    "title": N_("title"),
+    "description": N_("description"),
+    "status": N_("status"),
+    "accepting_answers": N_("accepting_answers"),
+    "survey": N_("survey"),
+    "opens_at": N_("opens_at"),
+    "closes_at": N_("closes_at"),
+    "timezone": N_("timezone"),
+    "languages": N_("languages"),
+    "default_language": N_("default_language"),
+    "scope": N_("scope"),
+    "recommendations": N_("recommendations"),
+    "audience": N_("audience"),
+    "default_disclosure": N_("default_disclosure"),
+    "allow_disclosure_choice": N_("allow_disclosure_choice"),
+    "easy_read": N_("easy_read"),
+    "min_cell_size": N_("min_cell_size"),
+    "opens_local": N_("opens_local"),
+    "closes_local": N_("closes_local"),
+    "reminders": N_("reminders"),
+    "digest": N_("digest"),
+}
 
 
 def _moment(value: str | None, name: str) -> datetime | None:
@@ -34,10 +62,16 @@ def _moment(value: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ConsultaError(
-            f"--{name} {value!r} is not a date and time such as 2027-03-01T09:00+01:00"
+            N_("--{option} {value!r} is not a date and time such as 2027-03-01T09:00+01:00"),
+            option=name,
+            value=value,
         ) from None
     if moment.tzinfo is None:
-        raise ConsultaError(f"--{name} {value!r} needs a time zone, such as +01:00 or Z")
+        raise ConsultaError(
+            N_("--{option} {value!r} needs a time zone, such as +01:00 or Z"),
+            option=name,
+            value=value,
+        )
     return moment
 
 
@@ -71,6 +105,13 @@ def round_create(
     disclosure_choice: Annotated[
         bool, typer.Option(help="Let participants choose the disclosure of written answers.")
     ] = True,
+    easy_read: Annotated[
+        bool,
+        typer.Option(
+            "--easy-read",
+            help="Ask everyone in the survey's easy-read wording, one question per message.",
+        ),
+    ] = False,
     min_cell_size: Annotated[int, typer.Option(help="Smallest count shown in results.")] = 5,
     remind_every: Annotated[
         int, typer.Option(help="Hours between reminders to those who have not finished.")
@@ -116,6 +157,7 @@ def round_create(
         default_language=languages[0],
         default_disclosure=disclosure,
         allow_disclosure_choice=disclosure_choice,
+        easy_read=easy_read,
         min_cell_size=min_cell_size,
         reminder_every_hours=remind_every,
         max_reminders=max_reminders,
@@ -123,14 +165,20 @@ def round_create(
         closing_notice_hours=closing_notice,
         digest=_digest(digest),
     )
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         data = rounds.describe(rounds.create_round(s, plan, actor=CLI_ACTOR))
     if as_json:
         print_json(data)
     else:
+        ngettext = ngettext_for(organiser_language())
         err.print(
-            f"Round {data['code']} created in draft with {data['recommendations']} "
-            f"recommendations. Open it with: consulta rounds open {data['code']}"
+            ngettext(
+                "Round {code} created in draft with {count} recommendation. "
+                "Open it with: consulta rounds open {code}",
+                "Round {code} created in draft with {count} recommendations. "
+                "Open it with: consulta rounds open {code}",
+                data["recommendations"],
+            ).format(code=data["code"], count=data["recommendations"])
         )
 
 
@@ -139,12 +187,17 @@ def round_open(
     code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
 ) -> None:
     """Open a round so participants can join with its code."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         data = rounds.describe(rounds.open_round(s, code, actor=CLI_ACTOR))
     if as_json:
         print_json(data)
     else:
-        err.print(f"Round {data['code']} is open. Participants join by sending {data['code']}.")
+        _ = gettext_for(organiser_language())
+        err.print(
+            _("Round {code} is open. Participants join by sending {code}.").format(
+                code=data["code"]
+            )
+        )
 
 
 @round_app.command("close")
@@ -152,24 +205,26 @@ def round_close(
     code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
 ) -> None:
     """Close a round; its answers are kept."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         data = rounds.describe(rounds.close_round(s, code, actor=CLI_ACTOR))
     if as_json:
         print_json(data)
     else:
-        err.print(f"Round {data['code']} is closed.")
+        _ = gettext_for(organiser_language())
+        err.print(_("Round {code} is closed.").format(code=data["code"]))
 
 
 @round_app.command("list")
 def round_list(as_json: JsonFlag = False) -> None:
     """List rounds, newest first."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [rounds.describe(r) for r in rounds.list_rounds(s)]
     if as_json:
         print_json(rows)
     else:
+        _ = gettext_for(organiser_language())
         table(
-            ["code", "title", "status", "survey", "recommendations", "closes_at"],
+            [_("code"), _("title"), _("status"), _("survey"), _("recommendations"), _("closes_at")],
             [
                 [
                     r["code"],
@@ -189,13 +244,14 @@ def round_show(
     code: Annotated[str, typer.Argument(help="The round's code.")], as_json: JsonFlag = False
 ) -> None:
     """Show one round, join code included."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         data = rounds.describe(rounds.find_round(s, code))
     if as_json:
         print_json(data)
         return
+    _ = gettext_for(organiser_language())
     for key, value in data.items():
-        out.print(f"{key}: {value}")
+        out.print(f"{_(ROUND_FIELDS.get(key, key))}: {value}")
 
 
 def _write_share_files(kit: share.ShareKit, folder: Path) -> list[Path]:
@@ -235,7 +291,9 @@ def round_share(
     try:
         written = _write_share_files(kit, out_dir) if out_dir is not None else []
     except OSError as failure:
-        raise ConsultaError(f"could not write to {out_dir}: {failure.strerror}") from None
+        raise ConsultaError(
+            N_("could not write to {folder}: {reason}"), folder=out_dir, reason=failure.strerror
+        ) from None
     if as_json:
         data = kit.as_data()
         if out_dir is not None:
@@ -244,35 +302,45 @@ def round_share(
     else:
         _print_kit(kit)
     if written:
-        err.print(f"Wrote {len(written)} files to {out_dir}:")
+        ngettext = ngettext_for(organiser_language())
+        err.print(
+            ngettext(
+                "Wrote {count} file to {folder}:", "Wrote {count} files to {folder}:", len(written)
+            ).format(count=len(written), folder=out_dir)
+        )
         for path in written:
             err.print(f"  {path.name}")
 
 
 def _print_kit(kit: share.ShareKit) -> None:
-    out.print(f"Round {kit.code}: {kit.title} ({kit.status.value})")
+    _ = gettext_for(organiser_language())
+    out.print(
+        _("Round {code}: {title} ({status})").format(
+            code=kit.code, title=kit.title, status=kit.status.value
+        )
+    )
     out.print("")
     for link in kit.links:
-        state = "" if link.ready else " (not in invitations)"
+        state = "" if link.ready else " " + _("(not in invitations)")
         out.print(f"{link.channel.value}{state}: {link.url_or_instruction}")
         if link.text_to_send:
-            out.print(f"  text to send: {link.text_to_send}")
+            out.print("  " + _("text to send: {text}").format(text=link.text_to_send))
         if link.operator_url:
-            out.print(f"  gateway inbound URL: {link.operator_url}")
+            out.print("  " + _("gateway inbound URL: {url}").format(url=link.operator_url))
     if kit.notes:
         out.print("")
         for note in kit.notes:
-            out.print(f"Note: {note}")
+            out.print(_("Note: {note}").format(note=note))
     for invitation in kit.invitations:
         out.print("")
-        out.print(f"--- invitation ({invitation.language}) ---")
+        out.print(_("--- invitation ({language}) ---").format(language=invitation.language))
         out.print(invitation.text)
 
 
 def _hours(text: str) -> tuple[int, int]:
-    start, _, end = text.partition("-")
+    start, _dash, end = text.partition("-")
     if not (start.strip().isdigit() and end.strip().isdigit()):
-        raise ConsultaError(f"--quiet-hours {text!r} is not two hours such as 21-8")
+        raise ConsultaError(N_("--quiet-hours {value!r} is not two hours such as 21-8"), value=text)
     return int(start), int(end)
 
 
@@ -282,7 +350,8 @@ def _digest(text: str | None) -> rounds.Digest | None:
     parts = text.split(":")
     if len(parts) != 3 or parts[0] not in ("slack", "telegram"):
         raise ConsultaError(
-            f"--digest {text!r} is not slack:CHANNEL:daily or telegram:GROUP:weekly"
+            N_("--digest {value!r} is not slack:CHANNEL:daily or telegram:GROUP:weekly"),
+            value=text,
         )
     return rounds.Digest(Platform(parts[0]), parts[1], parts[2])
 
@@ -295,7 +364,8 @@ def round_digest(
     ],
 ) -> None:
     """Post the round's response counts to a Slack channel or Telegram group, or stop."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         consultation = rounds.set_digest(s, code, _digest(target), actor=CLI_ACTOR)
         every = consultation.digest_every
-    err.print(f"Digest: {every or 'off'}.")
+    _ = gettext_for(organiser_language())
+    err.print(_("Digest: {every}.").format(every=every or _("off")))

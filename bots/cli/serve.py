@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from bots.bootstrap import load_settings, start
-from bots.cli.common import err
+from bots.cli.common import err, organiser_language
+from core.i18n import gettext_for
 
 
 def serve(
@@ -27,10 +28,16 @@ def serve(
     settings = load_settings()
     host, port = host or settings.host, port or settings.port
     application = create_app(settings, worker=worker)
-    err.print(
-        f"Consulta is serving on http://{host}:{port} (API docs at /docs)"
-        + (", with the scheduler and dispatcher." if worker else "; run `consulta worker` too.")
+    _ = gettext_for(organiser_language())
+    serving = (
+        _(
+            "Consulta is serving on {address} (API docs at /docs), with the scheduler "
+            "and dispatcher."
+        )
+        if worker
+        else _("Consulta is serving on {address} (API docs at /docs); run `consulta worker` too.")
     )
+    err.print(serving.format(address=f"http://{host}:{port}"))
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
 
 
@@ -41,6 +48,7 @@ def worker() -> None:
 
     settings = load_settings()
     database = start(settings)
+    _ = gettext_for(organiser_language())
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -50,8 +58,12 @@ def worker() -> None:
         senders = await open_senders(settings)
         try:
             dispatcher = dispatcher_for(database, senders, default_limiters())
-            platforms = ", ".join(sorted(p.value for p in senders.senders)) or "no platform"
-            err.print(f"Consulta worker running: schedule, and sending to {platforms}.")
+            platforms = ", ".join(sorted(p.value for p in senders.senders)) or _("no platform")
+            err.print(
+                _("Consulta worker running: schedule, and sending to {platforms}.").format(
+                    platforms=platforms
+                )
+            )
             await run_worker(database, dispatcher, stop)
         finally:
             await senders.close()

@@ -14,12 +14,14 @@ from bots.cli.common import (
     err,
     make_app,
     open_database,
+    organiser_language,
     out,
     print_json,
     table,
 )
 from core import survey_store
 from core.errors import ConsultaError
+from core.i18n import N_, gettext_for, ngettext_for
 from surveys.definition import Survey as SurveyDefinition
 from surveys.definition import localized
 from surveys.loading import SurveyInvalid, dump_schema, load_survey_file
@@ -34,8 +36,12 @@ def _survey_source(source: str) -> Path:
         return path
     try:
         return template_path(source)
-    except KeyError as unknown:
-        raise ConsultaError(str(unknown.args[0])) from None
+    except KeyError:
+        raise ConsultaError(
+            N_("no survey template {name!r}; the templates are: {names}"),
+            name=source,
+            names=", ".join(template_names()),
+        ) from None
 
 
 def _read_survey(source: str) -> SurveyDefinition:
@@ -45,7 +51,9 @@ def _read_survey(source: str) -> SurveyDefinition:
         for problem in invalid.problems:
             err.print(f"  {problem}")
         raise ConsultaError(
-            f"{source} has {len(invalid.problems)} problem(s); nothing was saved"
+            N_("{source} has {count} problem(s); nothing was saved"),
+            source=source,
+            count=len(invalid.problems),
         ) from None
 
 
@@ -55,10 +63,14 @@ def survey_validate(
 ) -> None:
     """Check a survey file and report every problem with its line."""
     survey = _read_survey(file)
-    count = sum(1 for _ in survey.walk())
+    count = sum(1 for _item in survey.walk())
+    ngettext = ngettext_for(organiser_language())
     err.print(
-        f"{file}: survey {survey.id!r} is valid ({count} items, languages "
-        f"{', '.join(survey.languages)})."
+        ngettext(
+            "{file}: survey {survey!r} is valid ({count} item, languages {languages}).",
+            "{file}: survey {survey!r} is valid ({count} items, languages {languages}).",
+            count,
+        ).format(file=file, survey=survey.id, count=count, languages=", ".join(survey.languages))
     )
 
 
@@ -72,21 +84,25 @@ def survey_import(
 ) -> None:
     """Save a survey; changed content becomes a new version."""
     survey = _read_survey(file)
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         saved = survey_store.save_survey(s, survey, actor=CLI_ACTOR)
     data = {"survey": saved.slug, "version": saved.version, "created": saved.created}
     if as_json:
         print_json(data)
-    elif saved.created:
-        err.print(f"Survey {saved.slug!r} saved as version {saved.version}.")
-    else:
-        err.print(f"Survey {saved.slug!r} is unchanged (version {saved.version}).")
+        return
+    _ = gettext_for(organiser_language())
+    said = (
+        _("Survey {survey!r} saved as version {version}.")
+        if saved.created
+        else _("Survey {survey!r} is unchanged (version {version}).")
+    )
+    err.print(said.format(survey=saved.slug, version=saved.version))
 
 
 @survey_app.command("list")
 def survey_list(as_json: JsonFlag = False) -> None:
     """List saved surveys with their newest version."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             {
                 "survey": survey.slug,
@@ -99,7 +115,11 @@ def survey_list(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
     else:
-        table(["survey", "version", "title", "saved_at"], [list(r.values()) for r in rows])
+        _ = gettext_for(organiser_language())
+        table(
+            [_("survey"), _("version"), _("title"), _("saved_at")],
+            [list(r.values()) for r in rows],
+        )
 
 
 @survey_app.command("show")
@@ -108,7 +128,7 @@ def survey_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show a saved survey's newest version."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         stored = survey_store.find_survey(s, survey)
         version = survey_store.latest_version(s, stored.id)
         assert version is not None
@@ -117,7 +137,12 @@ def survey_show(
         print_json(data)
         return
     definition = SurveyDefinition.model_validate(data["definition"])
-    out.print(f"{stored.slug} version {data['version']}: {localized(definition.title, 'en')}")
+    _ = gettext_for(organiser_language())
+    out.print(
+        _("{survey} version {version}: {title}").format(
+            survey=stored.slug, version=data["version"], title=localized(definition.title, "en")
+        )
+    )
     for item in definition.walk():
         label = localized(item.label, definition.default_language)
         out.print(f"  {item.id} ({getattr(item.kind, 'value', item.kind)}): {label}")

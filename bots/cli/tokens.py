@@ -7,11 +7,31 @@ from typing import Annotated
 
 import typer
 
-from bots.cli.common import CLI_ACTOR, JsonFlag, err, make_app, open_database, print_json, table
+from bots.cli.common import (
+    CLI_ACTOR,
+    JsonFlag,
+    err,
+    make_app,
+    open_database,
+    organiser_language,
+    print_json,
+    table,
+)
 from core import people, tokens
+from core.i18n import N_, gettext_for
 from core.vocabulary import Role
 
 token_app = make_app("Bearer tokens for the REST API.")
+TOKEN_COLUMNS = {
+    "id": N_("id"),
+    "prefix": N_("prefix"),
+    "participant": N_("participant"),
+    "role": N_("role"),
+    "label": N_("label"),
+    "created_at": N_("created_at"),
+    "expires_at": N_("expires_at"),
+    "revoked": N_("revoked"),
+}
 
 
 @token_app.command("create")
@@ -23,7 +43,7 @@ def token_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API token that acts as a participant; it is shown once."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         owner = people.find_participant(s, participant)
         token, plaintext = tokens.create_token(
             s, participant=owner, role=role, expires_in_days=expires, label=label, actor=CLI_ACTOR
@@ -38,9 +58,14 @@ def token_create(
     if as_json:
         print_json(data)
         return
+    _ = gettext_for(organiser_language())
     err.print(
-        f"Token {data['id']} for {data['participant']} ({data['role']}), expires "
-        f"{data['expires_at'] or 'never'}. It is shown only now:"
+        _("Token {id} for {participant} ({role}), expires {expires}. It is shown only now:").format(
+            id=data["id"],
+            participant=data["participant"],
+            role=data["role"],
+            expires=data["expires_at"] or _("never"),
+        )
     )
     sys.stdout.write(plaintext + "\n")
 
@@ -48,7 +73,7 @@ def token_create(
 @token_app.command("list")
 def token_list(as_json: JsonFlag = False) -> None:
     """List tokens (never their secret part)."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             {
                 "id": t.id,
@@ -65,12 +90,14 @@ def token_list(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
     else:
-        table(list(rows[0]) if rows else ["id"], [list(r.values()) for r in rows])
+        _ = gettext_for(organiser_language())
+        table([_(label) for label in TOKEN_COLUMNS.values()], [list(r.values()) for r in rows])
 
 
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
     """Revoke a token at once."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         tokens.revoke_token(s, token_id, actor=CLI_ACTOR)
-    err.print(f"Token {token_id} revoked.")
+    _ = gettext_for(organiser_language())
+    err.print(_("Token {id} revoked.").format(id=token_id))

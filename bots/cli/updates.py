@@ -19,6 +19,7 @@ from bots.cli.common import (
     err,
     make_app,
     open_database,
+    organiser_language,
     out,
     print_json,
     table,
@@ -26,9 +27,11 @@ from bots.cli.common import (
 from core import gaps as gap_store
 from core import people, updates
 from core.errors import InvalidInput
+from core.i18n import N_, gettext_for, translate
 from core.models import Participant, UpdateState, UpdateVersion, utcnow
 from core.updates import STATUS_SCALE
 from core.vocabulary import Role
+from surveys.definition import STATUS_LABELS, ImplementationStatus, localized
 
 updates_app = make_app("Implementation updates by government and NHRI, and their review.")
 
@@ -46,14 +49,16 @@ def parse_indicator(text: str) -> dict[str, str]:
     """An --indicator given as name|value|YYYY-MM-DD."""
     parts = [part.strip() for part in text.split("|")]
     if len(parts) != 3:
-        raise InvalidInput(f"--indicator {text!r}: write it as name|value|YYYY-MM-DD")
+        raise InvalidInput(
+            N_("--indicator {value!r}: write it as name|value|YYYY-MM-DD"), value=text
+        )
     name, value, measured = parts
     return {"name": name, "value": value, "date": measured}
 
 
-def _subject(data: dict[str, Any]) -> str:
+def _subject(data: dict[str, Any], language: str) -> str:
     if data["cluster"]:
-        return f"cluster {data['cluster']}"
+        return translate(language, "cluster {name}").format(name=data["cluster"])
     return ", ".join(f"#{r}" for r in data["recommendation_ids"])
 
 
@@ -67,23 +72,34 @@ def updates_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List updates and assessments, newest first, each at its latest version."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = updates.list_updates(
             s, operator(), recommendation_id=recommendation, state=state, limit=limit
         )
     if as_json:
         print_json(rows)
         return
+    language = organiser_language()
+    _ = gettext_for(language)
     table(
-        ["id", "kind", "version", "state", "status", "about", "organisation", "posted"],
+        [
+            _("id"),
+            _("kind"),
+            _("version"),
+            _("state"),
+            _("status"),
+            _("about"),
+            _("organisation"),
+            _("posted"),
+        ],
         [
             (
                 r["id"],
                 r["kind"],
-                f"{r['version']} of {r['versions']}",
+                _("{version} of {versions}").format(version=r["version"], versions=r["versions"]),
                 r["state"],
                 r["status"],
-                _subject(r),
+                _subject(r, language),
                 r["organisation"],
                 r["posted_at"],
             )
@@ -99,38 +115,61 @@ def updates_show(
 ) -> None:
     """Show an update with all its versions, oldest first."""
     viewer = operator()
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         update = updates.get_update(s, update_id)
         versions = [updates.describe(v, viewer) for v in updates.visible_versions(update, viewer)]
     if as_json:
         print_json({"id": update_id, "kind": update.kind.value, "versions": versions})
         return
+    language = organiser_language()
     for data in versions:
-        out.print(_version_text(data))
+        out.print(_version_text(data, language))
         out.print("")
 
 
-def _version_text(data: dict[str, Any]) -> str:
+def _version_text(data: dict[str, Any], language: str) -> str:
+    _ = gettext_for(language)
+    posted = {
+        "organisation": data["organisation"] or "-",
+        "author": data["author"] or "-",
+        "posted": data["posted_at"],
+        "published": data["published_at"],
+    }
     lines = [
-        f"Update {data['id']}, version {data['version']} of {data['versions']} "
-        f"({data['kind']}, {data['state']}): {data['status']}",
-        f"about: {_subject(data)}",
-        f"by: {data['organisation'] or '-'} ({data['author'] or '-'}), posted {data['posted_at']}"
-        + (f", published {data['published_at']}" if data["published_at"] else ""),
+        _("Update {id}, version {version} of {versions} ({kind}, {state}): {status}").format(
+            id=data["id"],
+            version=data["version"],
+            versions=data["versions"],
+            kind=data["kind"],
+            state=data["state"],
+            status=data["status"],
+        ),
+        _("about: {subject}").format(subject=_subject(data, language)),
+        (
+            _("by: {organisation} ({author}), posted {posted}, published {published}")
+            if data["published_at"]
+            else _("by: {organisation} ({author}), posted {posted}")
+        ).format(**posted),
     ]
     if data["responsible_entity"]:
-        lines.append(f"responsible: {data['responsible_entity']}")
+        lines.append(_("responsible: {entity}").format(entity=data["responsible_entity"]))
     if data["narrative"]:
         lines.append(data["narrative"])
     for link in data["evidence"]:
-        lines.append(f"evidence: {link}")
+        lines.append(_("evidence: {link}").format(link=link))
     for indicator in data["indicators"]:
-        lines.append(f"indicator: {indicator['name']} = {indicator['value']} ({indicator['date']})")
+        lines.append(
+            _("indicator: {name} = {value} ({date})").format(
+                name=indicator["name"], value=indicator["value"], date=indicator["date"]
+            )
+        )
     if data["next_step"]:
-        due = f" (by {data['next_step_due']})" if data["next_step_due"] else ""
-        lines.append(f"next step: {data['next_step']}{due}")
+        next_step = (
+            _("next step: {step} (by {due})") if data["next_step_due"] else _("next step: {step}")
+        )
+        lines.append(next_step.format(step=data["next_step"], due=data["next_step_due"]))
     if data["review_note"]:
-        lines.append(f"review note: {data['review_note']}")
+        lines.append(_("review note: {note}").format(note=data["review_note"]))
     return "\n".join(lines)
 
 
@@ -178,7 +217,7 @@ def updates_post(
         language=language,
         channel="cli",
     )
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         author = people.find_participant(s, actor)
         version = updates.post_update(s, author, draft)
         data = updates.describe(version, author)
@@ -189,21 +228,18 @@ def _report(data: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
+    _ = gettext_for(organiser_language())
     if data["state"] == UpdateState.DRAFT.value:
-        err.print(
-            f"Update {data['id']} version {data['version']} is a draft until an organiser "
-            f"reviews it: consulta updates approve {data['id']} --as ORGANISER "
-            f"(or reject {data['id']} --as ORGANISER --note ...)."
+        said = _(
+            "Update {id} version {version} is a draft until an organiser reviews it: "
+            "consulta updates approve {id} --as ORGANISER "
+            "(or reject {id} --as ORGANISER --note ...)."
         )
     elif data["state"] == UpdateState.PUBLISHED.value:
-        err.print(
-            f"Update {data['id']} version {data['version']} is published; its followers "
-            "will be told."
-        )
+        said = _("Update {id} version {version} is published; its followers will be told.")
     else:
-        err.print(
-            f"Update {data['id']} version {data['version']} was sent back: {data['review_note']}"
-        )
+        said = _("Update {id} version {version} was sent back: {note}")
+    err.print(said.format(id=data["id"], version=data["version"], note=data["review_note"]))
 
 
 @updates_app.command("approve")
@@ -233,7 +269,7 @@ def updates_reject(
 def _review(
     actor: str, as_json: bool, decide: Callable[[Session, Participant], UpdateVersion]
 ) -> None:
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         reviewer = people.find_participant(s, actor)
         data = updates.describe(decide(s, reviewer), reviewer)
     _report(data, as_json)
@@ -248,7 +284,7 @@ def gaps(
     as_json: JsonFlag = False,
 ) -> None:
     """Recommendations by the largest gap between what is reported and what civil society sees."""
-    with open_database() as (_, database), database.unit_of_work() as s:
+    with open_database() as (_settings, database), database.unit_of_work() as s:
         rows = [
             row.as_data()
             for row in gap_store.perception_gaps(
@@ -258,21 +294,23 @@ def gaps(
     if as_json:
         print_json(rows)
         return
+    language = organiser_language()
+    _ = gettext_for(language)
     if not rows:
-        err.print("No recommendation has a published status or a civil society answer yet.")
+        err.print(_("No recommendation has a published status or a civil society answer yet."))
         return
     k = rows[0]["civil_society"]["k"]
     table(
         [
-            "id",
-            "reference",
-            "gov.",
-            "NHRI",
-            "CS mean",
-            "CS n",
-            "don't know",
-            "gap gov.",
-            "gap NHRI",
+            _("id"),
+            _("reference"),
+            _("gov."),
+            _("NHRI"),
+            _("CS mean"),
+            _("CS n"),
+            _("don't know"),
+            _("gap gov."),
+            _("gap NHRI"),
         ],
         [
             (
@@ -288,8 +326,10 @@ def gaps(
             )
             for r in rows
         ],
-        title=f"Perception gaps, largest first. Status scale: {_SCALE}. "
-        f"Civil society (CS) counts below {k} are withheld (<{k}).",
+        title=_(
+            "Perception gaps, largest first. Status scale: {scale}. "
+            "Civil society (CS) counts below {k} are withheld (<{k})."
+        ).format(scale=_scale(language), k=k),
     )
 
 
@@ -301,7 +341,12 @@ def _hidden_or(view: dict[str, Any], key: str, k: int) -> Any:
     return f"<{k}" if value is None else value
 
 
-_SCALE = ", ".join(f"{number} {slug.replace('_', ' ')}" for slug, number in STATUS_SCALE.items())
+def _scale(language: str) -> str:
+    """The status scale with its numbers, as "0 not started, 1 in progress, ..."."""
+    return ", ".join(
+        f"{number} {localized(STATUS_LABELS[ImplementationStatus(slug)], language).lower()}"
+        for slug, number in STATUS_SCALE.items()
+    )
 
 
 def _reported(data: dict[str, Any] | None) -> str:
@@ -316,39 +361,55 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _society(data: dict[str, Any]) -> str:
+def _society(data: dict[str, Any], language: str) -> str:
+    _ = gettext_for(language)
     if data["suppressed"]:
-        return f"fewer than {data['k']} answers"
+        return _("fewer than {k} answers").format(k=data["k"])
     if not data["responses"]:
-        return "no answers"
-    return f"mean {data['mean']:.2f} of {data['responses']} ({data['dont_know']} don't know)"
+        return _("no answers")
+    return _("mean {mean} of {responses} ({dont_know} don't know)").format(
+        mean=f"{data['mean']:.2f}", responses=data["responses"], dont_know=data["dont_know"]
+    )
 
 
-def timeline_line(event: dict[str, Any]) -> str:
-    """One event of a recommendation's timeline, on one line."""
-    cycle = f"[UPR cycle {event['upr_cycle']}] " if event.get("upr_cycle") else ""
+def timeline_line(event: dict[str, Any], language: str) -> str:
+    """One event of a recommendation's timeline, on one line, in the organiser's language."""
+    _ = gettext_for(language)
+    cycle = (
+        _("[UPR cycle {cycle}]").format(cycle=event["upr_cycle"]) + " "
+        if event.get("upr_cycle")
+        else ""
+    )
     kind = event["kind"]
     if kind == "recommendation":
         where = ", ".join(
             str(part)
             for part in (
                 event["body"],
-                f"session {event['upr_session']}" if event["upr_session"] else None,
+                _("session {number}").format(number=event["upr_session"])
+                if event["upr_session"]
+                else None,
                 event["document_symbol"],
-                f"para. {event['paragraph']}" if event["paragraph"] else None,
+                _("para. {paragraph}").format(paragraph=event["paragraph"])
+                if event["paragraph"]
+                else None,
                 event["position"],
             )
             if part
         )
-        return f"{event['at']}  {cycle}recommendation made: {where}"
-    if kind == "consultation":
-        return (
-            f"{event['at']}  {cycle}consultation {event['round']} ({event['status']}): "
-            f"{_society(event)}"
+        said = _("recommendation made: {where}").format(where=where)
+    elif kind == "consultation":
+        said = _("consultation {round} ({status}): {answers}").format(
+            round=event["round"], status=event["status"], answers=_society(event, language)
         )
-    data = event["update"]
-    who = data["organisation"] or "-"
-    return (
-        f"{event['at']}  {cycle}{kind} {data['id']} v{data['version']} {data['state']} "
-        f"by {who}: {data['status']}"
-    )
+    else:
+        data = event["update"]
+        said = _("{kind} {id} v{version} {state} by {who}: {status}").format(
+            kind=kind,
+            id=data["id"],
+            version=data["version"],
+            state=data["state"],
+            who=data["organisation"] or "-",
+            status=data["status"],
+        )
+    return f"{event['at']}  {cycle}{said}"

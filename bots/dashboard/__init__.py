@@ -8,17 +8,28 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from bots.dashboard.pages import router
-from bots.dashboard.web import PREFIX, Refusal, SecurityHeaders, SignInNeeded, render, see_other
+from bots.dashboard.web import (
+    PREFIX,
+    Refusal,
+    SecurityHeaders,
+    SignInNeeded,
+    page_language,
+    render,
+    see_other,
+)
+from core.i18n import translate
 
 
 async def _refused(request: Request, problem: Exception) -> Response:
     assert isinstance(problem, Refusal)
+    language = page_language(request)
     return render(
+        request,
         "problem.html",
         visit=None,
         status=problem.status,
-        title=problem.title,
-        message=problem.message,
+        title=translate(language, problem.title),
+        message=problem.message_in(language),
     )
 
 

@@ -3,14 +3,16 @@
 Each of a question's answers is one bar, its label above it and its count (or `<k` where the
 count is suppressed) at the bar's end. Right-to-left languages mirror the chart: labels and
 bars start at the right edge. Labels follow the chart's direction; counts are always
-written left to right.
+written left to right. Counts and percentages are written as the page's language writes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.results import Table
+from core import formatting
+from core.i18n import SOURCE_LANGUAGE
+from core.results import Cell, Table
 
 WIDTH = 640
 LABEL_HEIGHT = 18
@@ -52,15 +54,32 @@ class Chart:
     bar_height: int = BAR_HEIGHT
 
 
-def share(count: int | None, total: int | None) -> str:
+def share(count: int | None, total: int | None, language: str = SOURCE_LANGUAGE) -> str:
     """A count's share of its total, as a whole percentage, when both may be shown."""
     if count is None or not total:
         return ""
-    return f"{round(100 * count / total)}%"
+    return formatting.percent(count / total, language)
 
 
-def bar_chart(table: Table, k: int, *, row: str = "all", rtl: bool = False) -> Chart:
-    """One row of a table (by default the overall row) as bars, one per answer."""
+def count_text(cell: Cell, k: int, language: str = SOURCE_LANGUAGE) -> str:
+    """A count as it may be published, in the language's digits: `<k` where it is hidden."""
+    if cell.suppressed:
+        return "<" + formatting.number(k, language)
+    return formatting.number(cell.count, language)
+
+
+def bar_chart(
+    table: Table,
+    k: int,
+    *,
+    row: str = "all",
+    rtl: bool = False,
+    language: str = SOURCE_LANGUAGE,
+) -> Chart:
+    """One row of a table (by default the overall row) as bars, one per answer.
+
+    `rtl` mirrors the chart for the answers' language; `language` writes its numbers.
+    """
     total = table.row_totals.get(row)
     total_shown = total.shown if total is not None else None
     cells = [(label, table.cell(row, value)) for value, label in table.columns]
@@ -73,8 +92,8 @@ def bar_chart(table: Table, k: int, *, row: str = "all", rtl: bool = False) -> C
         # A zero still shows as a sliver, so the bar's place is visible.
         if not cell.suppressed and length < 2:
             length = 2.0
-        percent = share(cell.shown, total_shown)
-        text = cell.text(k) + (f" ({percent})" if percent else "")
+        percent = share(cell.shown, total_shown, language)
+        text = count_text(cell, k, language) + (f" ({percent})" if percent else "")
         bar_y = y + LABEL_HEIGHT
         if rtl:
             start = WIDTH - PAD

@@ -1,4 +1,5 @@
-"""The dashboard's routes: sign-in, rounds and their results, recommendations, review, outbox.
+"""The dashboard's routes: sign-in, rounds and their results, recommendations, review, outbox,
+and the language links.
 
 Each page opens one unit of work, reads through the same core functions as the API and the
 command line, and commits before the response goes out, so the page after a form already
@@ -22,20 +23,24 @@ from bots.api.routes.updates import HTTP_STATUS
 from bots.dashboard import sessions
 from bots.dashboard.results import round_page, round_summaries
 from bots.dashboard.web import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_COOKIE_AGE,
     PREFIX,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
     STYLESHEET,
+    Alternatives,
     Refusal,
     SignInNeeded,
     Visit,
     check_csrf,
     clear_cookie,
-    direction,
     keys_of,
+    page_language,
     raise_csrf,
     render,
     safe_next,
+    say,
     see_other,
     set_cookie,
     signed_in,
@@ -45,6 +50,7 @@ from bots.dashboard.web import (
 from core import (
     audit,
     exports,
+    formatting,
     outbox,
     recommendations,
     report,
@@ -54,7 +60,7 @@ from core import (
     updates,
 )
 from core.errors import ConsultaError, NotFound, PermissionDenied
-from core.i18n import SUPPORTED_LANGUAGES
+from core.i18n import N_, SUPPORTED_LANGUAGES, direction
 from core.models import ApiToken, utcnow
 from core.permissions import Permission, require_of
 from core.vocabulary import Mechanism, Position
@@ -65,18 +71,10 @@ PAGE_SIZE = 25
 # Files up to this size are built in memory, larger ones on disk, before they are sent.
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 DOWNLOAD_CHUNK = 64 * 1024
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "Français",
-    "es": "Español",
-    "ar": "العربية",
-    "ru": "Русский",
-    "zh": "中文",
-}
 
 
 def _not_found(problem: NotFound) -> Refusal:
-    return Refusal(404, "Not found", str(problem))
+    return Refusal(404, N_("Not found"), problem)
 
 
 # --- the stylesheet and the way in -------------------------------------------------------------
@@ -97,16 +95,33 @@ def home() -> RedirectResponse:
     return see_other(f"{PREFIX}/rounds")
 
 
+@router.get("/language/{code}")
+def choose_language(request: Request, code: str, next: str | None = None) -> Response:
+    """Speak this language on every dashboard page in this browser, and go back to the page."""
+    if code not in SUPPORTED_LANGUAGES:
+        raise Refusal(
+            404,
+            N_("Not found"),
+            N_("The dashboard speaks {languages}; {code!r} is not one of them."),
+            languages=[formatting.own_language_name(known) for known in SUPPORTED_LANGUAGES],
+            code=code[:12],
+        )
+    response = see_other(safe_next(next))
+    # Lax, not strict: the page a link from elsewhere opens is in the chosen language too.
+    set_cookie(response, request, LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE, same_site="lax")
+    return response
+
+
 def _sign_in_page(
     request: Request, *, next_path: str, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     keys = keys_of(request)
     nonce = request.cookies.get(SIGN_IN_COOKIE) or sessions.new_nonce()
     response = render(
+        request,
         "sign_in.html",
         visit=None,
         status=status,
-        title="Sign in",
         csrf=sessions.csrf_token(keys, nonce),
         next_path=next_path,
         error=error,
@@ -164,7 +179,12 @@ def sign_in(
             if plaintext
             else None
         )
-        refusal = (401, "Paste your API token.") if not plaintext else token_refusal(found, now)
+        language = page_language(request)
+        refusal = (
+            (401, say(language, N_("Paste your API token.")))
+            if not plaintext
+            else token_refusal(found, now, language)
+        )
         if refusal is not None:
             status, reason = refusal
             return _sign_in_page(request, next_path=safe_next(next), error=reason, status=status)
@@ -204,11 +224,11 @@ def rounds_page(request: Request, visit: SignedIn) -> Response:
     """Every round with its status, dates and response counts by channel and language."""
     with work(request) as session:
         return render(
+            request,
             "rounds.html",
             visit=visit,
-            title="Rounds",
             section="rounds",
-            rounds=round_summaries(session),
+            rounds=round_summaries(session, page_language(request, visit)),
         )
 
 
@@ -222,24 +242,22 @@ def round_results_page(
     """A round's results: charts with their tables, breakdowns and implementation status."""
     with work(request) as session:
         try:
-            context = round_page(session, code, lang)
+            context = round_page(session, code, lang, page_language(request, visit))
         except NotFound as missing:
             raise _not_found(missing) from None
-        return render(
-            "round.html",
-            visit=visit,
-            title=f"Results of {context['round']['title']}",
-            section="rounds",
-            language_names=LANGUAGE_NAMES,
-            **context,
-        )
+        return render(request, "round.html", visit=visit, section="rounds", **context)
 
 
 @router.get("/rounds/{code}/export.{fmt}")
 def export_file(request: Request, code: str, fmt: str, visit: SignedIn) -> Response:
     """The round's aggregated results as CSV, XLSX or JSON, with the same counts hidden."""
     if fmt not in exports.FORMATS:
-        raise Refusal(404, "Not found", f"Exports come as {', '.join(exports.FORMATS)}.")
+        raise Refusal(
+            404,
+            N_("Not found"),
+            N_("Exports come as {formats}."),
+            formats=Alternatives(exports.FORMATS),
+        )
 
     def write(session: Session, found: str, out: BinaryIO) -> None:
         exports.record_export(session, found, fmt, raw=False, actor=visit.pseudonym)
@@ -259,7 +277,12 @@ def report_file(
 ) -> Response:
     """The round's report as a standalone HTML page or a Word document."""
     if fmt not in {f.value for f in report.ReportFormat}:
-        raise Refusal(404, "Not found", "Reports come as html or docx.")
+        raise Refusal(
+            404,
+            N_("Not found"),
+            N_("Reports come as {formats}."),
+            formats=Alternatives(f.value for f in report.ReportFormat),
+        )
     chosen = report.ReportFormat(fmt)
 
     def write(session: Session, found: str, out: BinaryIO) -> None:
@@ -298,7 +321,7 @@ def _round_for(session: Session, visit: Visit, code: str, permission: Permission
         require_of(visit.organiser(session), permission)
         return rounds.find_round(session, code).code
     except PermissionDenied as refused:
-        raise Refusal(403, "Not allowed", str(refused)) from None
+        raise Refusal(403, N_("Not allowed"), refused) from None
     except NotFound as missing:
         raise _not_found(missing) from None
 
@@ -356,9 +379,9 @@ def recommendations_page(
         page = recommendations.search(session, spec, limit=PAGE_SIZE, offset=offset)
         items = [_recommendation_item(r, language) for r in page.items]
         return render(
+            request,
             "recommendations.html",
             visit=visit,
-            title="Recommendations",
             section="recommendations",
             items=items,
             total=page.total,
@@ -368,7 +391,6 @@ def recommendations_page(
             query={k: v for k, v in filters.items() if v},
             mechanisms=[m.value for m in Mechanism],
             positions=[p.value for p in Position],
-            language_names=LANGUAGE_NAMES,
         )
 
 
@@ -399,14 +421,13 @@ def recommendation_page(
             raise _not_found(missing) from None
         item = _recommendation_item(found, language)
         return render(
+            request,
             "recommendation.html",
             visit=visit,
-            title=f"Recommendation {found.id}",
             section="recommendations",
             item=item,
             events=events,
-            language_names=LANGUAGE_NAMES,
-            languages=[found.language, *sorted(item["translations"])],
+            text_languages=[found.language, *sorted(item["translations"])],
         )
 
 
@@ -427,10 +448,10 @@ def _review_page(
         organiser = visit.organiser(session)
         waiting = [updates.describe(v, organiser) for v in updates.awaiting_review(session)]
         return render(
+            request,
             "review.html",
             visit=visit,
             status=status,
-            title="Updates awaiting review",
             section="review",
             waiting=waiting,
             done=done,
@@ -474,9 +495,8 @@ def review(
         status = next(
             (code for kind, code in HTTP_STATUS.items() if isinstance(problem, kind)), 400
         )
-        return _review_page(
-            request, visit, problem=str(problem), problem_update=update_id, status=status
-        )
+        said = problem.in_language(page_language(request, visit))
+        return _review_page(request, visit, problem=said, problem_update=update_id, status=status)
     return see_other(f"{PREFIX}/review?done={done}&update={update_id}")
 
 
@@ -498,9 +518,9 @@ def outbox_page(request: Request, visit: SignedIn) -> Response:
             for row in outbox.dead_letters(session, 100)
         ]
         return render(
+            request,
             "outbox.html",
             visit=visit,
-            title="Outbox",
             section="outbox",
             counts=outbox.status_counts(session),
             dead=dead,

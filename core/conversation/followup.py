@@ -100,7 +100,8 @@ def verify(turn: Turn, argument: str) -> None:
     try:
         invitation = redeem(turn.session, argument, turn.participant, now=turn.now)
     except InvalidInput as error:
-        turn.say(turn.t(str(error)[:1].upper() + str(error)[1:] + "."))
+        said = error.in_language(turn.language)
+        turn.say(said[:1].upper() + said[1:] + turn.t("."))
         return
     organisation = invitation.organisation.name if invitation.organisation else ""
     turn.say(
@@ -130,7 +131,9 @@ def follow(turn: Turn, argument: str) -> None:
     try:
         kind, target, label = follows.resolve(turn.session, raw_argument(turn.event, argument))
     except (NotFound, InvalidInput) as error:
-        turn.say(turn.t("I could not find that: {reason}.", reason=str(error)))
+        turn.say(
+            turn.t("I could not find that: {reason}.", reason=error.in_language(turn.language))
+        )
         return
     added = follows.follow(turn.session, turn.participant, kind, target, now=turn.now)
     if not added:
@@ -150,7 +153,9 @@ def unfollow(turn: Turn, argument: str) -> None:
     try:
         kind, target, label = follows.resolve(turn.session, raw_argument(turn.event, argument))
     except (NotFound, InvalidInput) as error:
-        turn.say(turn.t("I could not find that: {reason}.", reason=str(error)))
+        turn.say(
+            turn.t("I could not find that: {reason}.", reason=error.in_language(turn.language))
+        )
         return
     if follows.unfollow(turn.session, turn.participant, kind, target):
         turn.say(turn.t("You no longer follow {what}.", what=label))
@@ -508,7 +513,9 @@ def _take(turn: Turn, form: ChatForm, text: str) -> None:
     try:
         value = _read(turn, field, text.strip())
     except ConsultaError as error:
-        turn.say(turn.t("I could not use that: {reason}.", reason=str(error)))
+        turn.say(
+            turn.t("I could not use that: {reason}.", reason=error.in_language(turn.language))
+        )
         _ask(turn, form)
         return
     if field == "confirm":
@@ -694,7 +701,12 @@ def _post(turn: Turn, form: ChatForm) -> None:
         version = post_update(turn.session, turn.participant, draft, now=turn.now)
     except ConsultaError as error:
         turn.session.delete(form)
-        turn.say(turn.t("Your update could not be posted: {reason}.", reason=str(error)))
+        turn.say(
+            turn.t(
+                "Your update could not be posted: {reason}.",
+                reason=error.in_language(turn.language),
+            )
+        )
         return
     turn.session.delete(form)
     if version.state is UpdateState.PUBLISHED:

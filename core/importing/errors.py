@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.errors import ExplainedError, Phrase, located
 
-class ImportFileError(Exception):
-    """A whole-file problem; str() is a clear message that names the file (and line when known)."""
 
-    def __init__(self, path: Path, reason: str, line: int | None = None) -> None:
+class ImportFileError(ExplainedError):
+    """A whole-file problem; str() is a clear message that names the file (and line when known).
+
+    The reason is a message template (marked with N_) whose values come as keywords.
+    """
+
+    def __init__(
+        self, path: Path, reason: str | Phrase, /, line: int | None = None, **values: object
+    ) -> None:
         self.path = path
         self.line = line
-        self.reason = reason
-        where = f"{path}, line {line}" if line is not None else f"{path}"
-        super().__init__(f"{where}: {reason}")
+        said = reason if isinstance(reason, Phrase) else Phrase(reason, **values)
+        self.reason = str(said)
+        super().__init__(located(path, said, line))

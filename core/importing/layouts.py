@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from core.i18n import N_
 from core.importing.cells import Cell, Outcome, Row
 from core.importing.errors import ImportFileError
 from core.importing.template import TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, _parse_template
@@ -105,15 +106,22 @@ def _choose_layout(
     if near:
         layout = max(near, key=lambda candidate: present(candidate) / len(candidate.required))
         missing = ", ".join(_missing(layout, positions))
-        raise ImportFileError(path, f"missing columns: {missing} ({layout.title})", line)
+        raise ImportFileError(
+            path,
+            N_("missing columns: {columns} ({format})"),
+            line,
+            columns=missing,
+            format=layout.title,
+        )
 
     seen = ", ".join(name.strip() for name in header[:6] if name.strip())
     more = ", …" if len(header) > 6 else ""
     raise ImportFileError(
         path,
-        f"unknown format: the header ({seen}{more}) matches none of the accepted formats: "
-        f"{_ACCEPTED_FORMATS}",
+        N_("unknown format: the header ({header}) matches none of the accepted formats: {formats}"),
         line,
+        header=f"{seen}{more}",
+        formats=_ACCEPTED_FORMATS,
     )
 
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from openpyxl import load_workbook
 
+from core.i18n import N_
 from core.importing.cells import Cell, _is_blank, _text
 from core.importing.encoding import (
     UnknownEncodingError,
@@ -113,9 +114,13 @@ def _csv_rows(path: Path, reader: _CsvReader) -> Iterator[tuple[int, list[str]]]
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ImportFileError(path, f"is not a readable CSV file ({exc})", start) from exc
+            raise ImportFileError(
+                path, N_("is not a readable CSV file ({problem})"), start, problem=exc
+            ) from exc
         except UnicodeDecodeError as exc:
-            raise ImportFileError(path, f"stopped decoding ({exc.reason})", start) from exc
+            raise ImportFileError(
+                path, N_("stopped decoding ({problem})"), start, problem=exc.reason
+            ) from exc
         if not _is_blank(cells):
             yield start, cells
 
@@ -144,8 +149,10 @@ def _choose_encoding(path: Path, layout: _Layout, given: str | None) -> str:
         if failure is not None:
             raise ImportFileError(
                 path,
-                f"cannot be decoded as {given} ({failure.describe()}); check the --encoding value",
+                N_("cannot be decoded as {encoding} ({problem}); check the --encoding value"),
                 failure.line,
+                encoding=given,
+                problem=failure.describe(),
             )
         return given
 
@@ -157,17 +164,24 @@ def _choose_encoding(path: Path, layout: _Layout, given: str | None) -> str:
     if default is None:
         raise ImportFileError(
             path,
-            f"not UTF-8 ({failure.describe()}) and no default encoding for this format; "
-            "pass --encoding, or save the file as UTF-8",
+            N_(
+                "not UTF-8 ({problem}) and no default encoding for this format; "
+                "pass --encoding, or save the file as UTF-8"
+            ),
             failure.line,
+            problem=failure.describe(),
         )
     fallback_failure = first_decode_failure(path, default)
     if fallback_failure is not None:
         raise ImportFileError(
             path,
-            f"neither UTF-8 nor {default}, the usual encoding of this format "
-            f"({fallback_failure.describe()}); pass --encoding",
+            N_(
+                "neither UTF-8 nor {encoding}, the usual encoding of this format "
+                "({problem}); pass --encoding"
+            ),
             fallback_failure.line,
+            encoding=default,
+            problem=fallback_failure.describe(),
         )
     return default
 
@@ -177,7 +191,7 @@ def _open_csv(
 ) -> RecommendationFile:
     sniffed = _sniff_csv_header(path, given_encoding)
     if sniffed is None:
-        raise ImportFileError(path, "is empty")
+        raise ImportFileError(path, N_("is empty"))
     delimiter, header_line, header = sniffed
     layout = _choose_layout(path, header, header_line, wanted)
     encoding = _choose_encoding(path, layout, given_encoding)
@@ -187,12 +201,12 @@ def _open_csv(
         records = _csv_rows(path, csv.reader(fh, delimiter=delimiter))
         found = next(records, None)
         if found is None:
-            raise ImportFileError(path, "is empty")
+            raise ImportFileError(path, N_("is empty"))
         header_line, header = found
         positions = _column_positions(header)
         first = next(records, None)
         if first is None:
-            raise ImportFileError(path, "has no recommendations (only a header)", header_line)
+            raise ImportFileError(path, N_("has no recommendations (only a header)"), header_line)
     except BaseException:
         fh.close()
         raise
@@ -217,7 +231,7 @@ def _xlsx_rows(path: Path, sheet: Any) -> Iterator[tuple[int, tuple[Cell, ...]]]
             if not _is_blank(cells):
                 yield number, tuple(cells)
     except _BROKEN_WORKBOOK as exc:
-        raise ImportFileError(path, f"the workbook is damaged ({exc})") from exc
+        raise ImportFileError(path, N_("the workbook is damaged ({problem})"), problem=exc) from exc
 
 
 def _open_xlsx(path: Path, wanted: ImportFormat | None, language: str) -> RecommendationFile:
@@ -226,12 +240,14 @@ def _open_xlsx(path: Path, wanted: ImportFormat | None, language: str) -> Recomm
     except Exception as exc:
         # openpyxl reports unreadable workbooks through many unrelated exception types.
         raise ImportFileError(
-            path, f"cannot be opened as an xlsx workbook ({type(exc).__name__}: {exc})"
+            path,
+            N_("cannot be opened as an xlsx workbook ({problem})"),
+            problem=f"{type(exc).__name__}: {exc}",
         ) from exc
     release: Callable[[], None] = workbook.close
     try:
         if not workbook.worksheets:
-            raise ImportFileError(path, "is empty (the workbook has no worksheet)")
+            raise ImportFileError(path, N_("is empty (the workbook has no worksheet)"))
         sheet = workbook.worksheets[0]
         # Read-only mode trusts the used range the producer declared, and some producers
         # declare it wrongly (e.g. "A1"), which would cut rows short; read what is there instead.
@@ -239,13 +255,13 @@ def _open_xlsx(path: Path, wanted: ImportFormat | None, language: str) -> Recomm
         records = _xlsx_rows(path, sheet)
         found = next(records, None)
         if found is None:
-            raise ImportFileError(path, "is empty (its first worksheet has no rows)")
+            raise ImportFileError(path, N_("is empty (its first worksheet has no rows)"))
         header_line, header_cells = found
         header = [_text(cell) for cell in header_cells]
         layout = _choose_layout(path, header, header_line, wanted)
         first = next(records, None)
         if first is None:
-            raise ImportFileError(path, "has no recommendations (only a header)", header_line)
+            raise ImportFileError(path, N_("has no recommendations (only a header)"), header_line)
     except BaseException:
         release()
         raise
@@ -281,25 +297,31 @@ def open_recommendation_file(
             check_codec(encoding)
         except UnknownEncodingError:
             raise ImportFileError(
-                path, f"unknown encoding {encoding!r} (for example: utf-8, cp1252, mac_roman)"
+                path,
+                N_("unknown encoding {encoding!r} (for example: utf-8, cp1252, mac_roman)"),
+                encoding=encoding,
             ) from None
 
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise ImportFileError(path, "no such file") from None
+        raise ImportFileError(path, N_("no such file")) from None
     except OSError as exc:
-        raise ImportFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+        raise ImportFileError(
+            path, N_("cannot be read ({problem})"), problem=exc.strerror or exc
+        ) from exc
     if not stat.S_ISREG(info.st_mode):
-        raise ImportFileError(path, "is not a regular file")
+        raise ImportFileError(path, N_("is not a regular file"))
     if info.st_size > max_bytes:
         raise ImportFileError(
             path,
-            f"is {_size(info.st_size)}, larger than the import limit of {_size(max_bytes)}; "
-            f"the limit is set by {MAX_BYTES_SETTING}",
+            N_("is {size}, larger than the import limit of {limit}; the limit is set by {setting}"),
+            size=_size(info.st_size),
+            limit=_size(max_bytes),
+            setting=MAX_BYTES_SETTING,
         )
     if info.st_size == 0:
-        raise ImportFileError(path, "is empty")
+        raise ImportFileError(path, N_("is empty"))
 
     try:
         with path.open("rb") as fh:
@@ -307,11 +329,15 @@ def open_recommendation_file(
         if magic == _OLE_MAGIC:
             raise ImportFileError(
                 path,
-                "is an Excel 97-2003 (.xls) or password-protected workbook; "
-                "save it as .xlsx or as CSV",
+                N_(
+                    "is an Excel 97-2003 (.xls) or password-protected workbook; "
+                    "save it as .xlsx or as CSV"
+                ),
             )
         if magic == _ZIP_MAGIC or path.suffix.lower() in {".xlsx", ".xlsm"}:
             return _open_xlsx(path, format, language)
         return _open_csv(path, format, encoding, language)
     except OSError as exc:
-        raise ImportFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+        raise ImportFileError(
+            path, N_("cannot be read ({problem})"), problem=exc.strerror or exc
+        ) from exc

@@ -11,14 +11,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bots.api.app import create_app
+from core import formatting, people, rounds, tokens, updates
 from core import outbox as outbox_store
-from core import people, rounds, tokens, updates
 from core.config import Settings
 from core.demo import load_demo
+from core.i18n import SUPPORTED_LANGUAGES, translate
 from core.messages import OutboundMessage
 from core.models import AuditEntry, OutboxStatus, UpdateState, utcnow
 from core.vocabulary import Platform, Role
@@ -28,6 +30,7 @@ from tests.fakes.demo_answers import Answers, answer_demo_round
 SECRET = "dashboard-test-secret-key-0123456789"
 SESSION = "consulta_dashboard"
 SIGN_IN_NONCE = "consulta_dashboard_sign_in"
+LANGUAGE = "consulta_lang"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -454,6 +457,135 @@ def test_recommendations_are_searched_and_one_shows_its_timeline(signed_in, demo
     assert "Mobile civil registry units" in page.text
     assert "Timeline" in page.text
     assert signed_in.get("/dashboard/recommendations/999999").status_code == 404
+
+
+# --- the dashboard's language -----------------------------------------------------------------
+
+
+def _speaking(database, language=None, timezone=None):
+    """An organiser with their own language (and zone), and a token; returns the plaintext."""
+    with database.unit_of_work() as session:
+        owner = people.add_participant(
+            session, pseudonym_key=PSEUDONYM_KEY, role=Role.ORGANISER, language=language
+        )
+        owner.timezone = timezone
+        _, plaintext = tokens.create_token(session, participant=owner, role=Role.ORGANISER)
+        return plaintext
+
+
+def _said(language, message):
+    """A message as a page shows it: in the language, escaped as the templates escape it."""
+    return str(escape(translate(language, message)))
+
+
+def _html_tag(page):
+    return re.search(r"<html [^>]*>", page.text).group(0)
+
+
+def test_an_arabic_speaking_organiser_gets_the_dashboard_in_arabic_right_to_left(client, demo):
+    assert sign_in(client, _speaking(demo, "ar")).status_code == 303
+    page = client.get("/dashboard/rounds")
+    assert page.text.startswith('<!doctype html>\n<html lang="ar" dir="rtl">')
+    assert f"<h1>{_said('ar', 'Rounds')}</h1>" in page.text
+    assert f">{_said('ar', 'Sign out')}</button>" in page.text
+    assert f'aria-current="page">{_said("ar", "Rounds")}</a>' in page.text
+    # The round's own content keeps its language and direction inside the Arabic page.
+    results = client.get("/dashboard/rounds/ARC2027")
+    assert _html_tag(results) == '<html lang="ar" dir="rtl">'
+    assert '<h3 id="t-involved" lang="en" dir="ltr">' in results.text
+    assert f'<h2 id="answers">{_said("ar", "Answers")}</h2>' in results.text
+    # A refusal speaks the organiser's language too.
+    missing = client.get("/dashboard/rounds/NOPE")
+    assert missing.status_code == 404
+    assert _html_tag(missing) == '<html lang="ar" dir="rtl">'
+    assert f"<h1>{_said('ar', 'Not found')}</h1>" in missing.text
+
+
+def test_dates_and_numbers_are_written_as_the_pages_language_writes_them(client, answered):
+    assert sign_in(client, _speaking(answered, "fr", "Africa/Nairobi")).status_code == 303
+    with answered.unit_of_work() as session:
+        consultation = rounds.find_round(session, "ARC2027")
+        opens, zone = consultation.opens_at, consultation.timezone
+    assert zone != "Africa/Nairobi"
+    page = client.get("/dashboard/rounds").text
+    # The round's opening in its own zone, named; the rate as French writes a percentage.
+    assert str(escape(formatting.moment(opens, "fr", zone))) in page
+    assert formatting.percent(1, "fr") == "100\xa0%"
+    assert f'<td class="num">{formatting.percent(1, "fr")}</td>' in page
+    assert ["web", "5", "5", "100 %"] in _table_rows(page)
+    # Times that belong to no round are read in the organiser's own zone.
+    with answered.unit_of_work() as session:
+        row = outbox_store.enqueue_to(
+            session, Platform.TELEGRAM, "chat-1", OutboundMessage(text="Reminder")
+        )
+        row.status = OutboxStatus.DEAD
+        queued = row.created_at
+    outbox = client.get("/dashboard/outbox").text
+    assert str(escape(formatting.moment(queued, "fr", "Africa/Nairobi"))) in outbox
+
+
+def test_the_language_links_work_without_scripts_and_outrank_the_organisers_language(client, demo):
+    assert sign_in(client, _speaking(demo, "ar")).status_code == 303
+    page = client.get("/dashboard/review")
+    links = dict(re.findall(r'<a href="(/dashboard/language/[^"]+)" lang="(\w+)"', page.text))
+    links = {language: href.replace("&amp;", "&") for href, language in links.items()}
+    assert sorted(links) == sorted(SUPPORTED_LANGUAGES)
+    # A plain link: the answer sets the cookie and sends the browser back to the same page.
+    chosen = client.get(links["fr"], follow_redirects=False)
+    assert chosen.status_code == 303
+    assert chosen.headers["location"] == "/dashboard/review"
+    (cookie,) = set_cookies(chosen, LANGUAGE)
+    flags = [part.strip().lower() for part in cookie.split(";")]
+    assert cookie.startswith(f"{LANGUAGE}=fr;") and "path=/dashboard" in flags
+    # The choice outranks both the organiser's own language and the browser's.
+    again = client.get("/dashboard/review", headers={"Accept-Language": "ru"})
+    assert _html_tag(again) == '<html lang="fr" dir="ltr">'
+    assert f"<h1>{_said('fr', 'Updates awaiting review')}</h1>" in again.text
+    assert 'lang="fr" hreflang="fr" aria-current="true"' in again.text
+    # Only Consulta's languages, and only back to a dashboard page.
+    unknown = client.get("/dashboard/language/xx", follow_redirects=False)
+    assert unknown.status_code == 404 and "xx" in unknown.text
+    assert not set_cookies(unknown, LANGUAGE)
+    away = client.get(
+        "/dashboard/language/en",
+        params={"next": "https://elsewhere.example/"},
+        follow_redirects=False,
+    )
+    assert away.headers["location"] == "/dashboard/rounds"
+
+
+def test_the_browsers_accept_language_is_honoured_when_nothing_else_says(client, demo):
+    sign_in_page = client.get("/dashboard/sign-in", headers={"Accept-Language": "ar-EG,ar;q=0.9"})
+    assert _html_tag(sign_in_page) == '<html lang="ar" dir="rtl">'
+    assert f"<h1>{_said('ar', 'Sign in')}</h1>" in sign_in_page.text
+    assert sign_in(client, _speaking(demo)).status_code == 303
+    for header, expected in [
+        ("ru-RU,ru;q=0.9,en;q=0.5", "ru"),
+        ("de-DE, fr;q=0.8, es;q=0.9", "es"),
+        ("es;q=0, zh-Hans;q=0.4", "zh"),
+        ("de, pt-BR", "en"),
+        ("", "en"),
+    ]:
+        page = client.get("/dashboard/outbox", headers={"Accept-Language": header})
+        assert _html_tag(page) == f'<html lang="{expected}" dir="ltr">', header
+        assert f"<h1>{_said(expected, 'Outbox')}</h1>" in page.text
+
+
+def test_the_organisers_own_language_outranks_the_browsers(client, demo):
+    assert sign_in(client, _speaking(demo, "zh")).status_code == 303
+    page = client.get("/dashboard/rounds", headers={"Accept-Language": "ar"})
+    assert _html_tag(page) == '<html lang="zh" dir="ltr">'
+
+
+def test_an_arabic_report_downloads_right_to_left(signed_in, demo):
+    with demo.unit_of_work() as session:
+        consultation = rounds.find_round(session, "ARC2027")
+        consultation.languages = ["ar", *consultation.languages]
+        consultation.default_language = "ar"
+    report = signed_in.get("/dashboard/rounds/ARC2027/report.html")
+    assert report.status_code == 200
+    assert report.text.startswith('<!DOCTYPE html>\n<html lang="ar" dir="rtl">')
+    assert f'<h2 id="about">{_said("ar", "About this report")}</h2>' in report.text
 
 
 # --- nothing from elsewhere -------------------------------------------------------------------

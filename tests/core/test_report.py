@@ -12,11 +12,13 @@ from pathlib import Path
 import docx
 import pytest
 from docx.oxml.ns import qn
+from markupsafe import escape
 from sqlalchemy import select
 
-from core import clusters, gaps, people, results, rounds, updates
+from core import clusters, formatting, gaps, people, results, rounds, updates
 from core.db import Database
 from core.errors import InvalidInput, NotFound
+from core.i18n import translate
 from core.invitees import import_invitees
 from core.models import Participant
 from core.report import DOCX_COLUMNS, build_report, write_report
@@ -162,6 +164,11 @@ def _write(database: Database, fmt: str, *, easy_read: bool = False, code: str =
     with database.unit_of_work() as session:
         write_report(session, code, fmt, out, easy_read=easy_read, now=NOW)
     return out.getvalue()
+
+
+def _said(language: str, message: str) -> str:
+    """A message as the HTML report shows it: in the language, escaped."""
+    return str(escape(translate(language, message)))
 
 
 def _docx(data: bytes) -> docx.document.Document:
@@ -320,7 +327,9 @@ def test_the_docx_tables_follow_the_ohchr_thematic_list(answered: Answered) -> N
         c.text for c in document.tables[0].rows[1].cells
     )
     assert recommendation.startswith("125.14 Ensure that every child born on its territory")
-    assert "(Mexico; Türkiye)" in recommendation and "Source: UPR, A/HRC/55/9" in recommendation
+    # Lists and dates are written as the report's language writes them.
+    assert "(Mexico and Türkiye)" in recommendation
+    assert "Source: UPR, A/HRC/55/9" in recommendation
     assert position == "Supported"
     assert themes.splitlines() == [
         "Birth registration",
@@ -329,8 +338,8 @@ def test_the_docx_tables_follow_the_ohchr_thematic_list(answered: Answered) -> N
         "- Children",
     ]
     assert assessment.splitlines()[:3] == [
-        f"Government: Fully implemented ({MINISTRY}, published 2027-03-02)",
-        f"NHRI: In progress ({NHRI}, published 2027-03-02)",
+        f"Government: Fully implemented ({MINISTRY}, published March 2, 2027)",
+        f"NHRI: In progress ({NHRI}, published March 2, 2027)",
         "Civil society: Mean 1.50 on the scale 0 to 3",
     ]
     assert "Gap between the government and civil society: 1.50" in assessment
@@ -434,6 +443,17 @@ def test_an_arabic_round_reads_right_to_left(answered: Answered) -> None:
         assert "مشاورة منتصف المدة" in html
         # The recommendation has no Arabic text: its English one is marked as English.
         assert '<blockquote lang="en"><p>Ensure that every child' in html
+        assert _said("ar", "What was asked:" if easy_read else "About this report") in html
+    # The report's own words, dates and lists are in the round's language.
+    html = _write(answered.database, "html", code="ARAB01").decode()
+    assert f'<h2 id="about">{_said("ar", "About this report")}</h2>' in html
+    produced = translate("ar", "Round {code}. Produced on {date}.").format(
+        code="ARAB01", date=formatting.day(NOW.date(), "ar")
+    )
+    assert f"<p>{escape(produced)}</p>" in html
+    assert _said("ar", "Recommendation {reference}").format(reference="125.14") in html
+    states = formatting.names(["Mexico", "Türkiye"], "ar")
+    assert f"<dd>{escape(states)}</dd>" in html
     document = _docx(_write(answered.database, "docx", code="ARAB01"))
     normal = document.styles["Normal"].element
     assert normal.pPr.find(qn("w:bidi")) is not None

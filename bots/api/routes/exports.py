@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 
 from bots.api.deps import SessionDep, allowed, get_database
+from bots.api.refusals import refusal_of
 from core import exports, rounds
 from core.db import Database
 from core.errors import NotFound, PermissionDenied
@@ -65,11 +66,11 @@ def export_round(
         try:
             require_of(caller, Permission.EXPORT_RAW)
         except PermissionDenied as refusal:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(refusal)) from None
+            raise refusal_of(status.HTTP_403_FORBIDDEN, refusal) from None
     try:
         found = rounds.find_round(session, code).code
     except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+        raise refusal_of(status.HTTP_404_NOT_FOUND, missing) from None
     exports.record_export(session, found, fmt, raw=raw, actor=caller.pseudonym)
     # The request's unit of work ends here: the export reads in one of its own, and on SQLite
     # a transaction left open would hold the write lock for as long as the download lasts.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
 from bots.api.deps import SessionDep, allowed, get_settings
+from bots.api.refusals import refusal_of, refused
 from core import recommendations
 from core.config import Settings
 from core.errors import NotFound
+from core.i18n import N_
 from core.models import Participant
 from core.permissions import Permission
 from core.vocabulary import Mechanism, Position
@@ -77,9 +79,10 @@ def list_recommendations(
 ) -> dict[str, Any]:
     """Recommendations matching every given filter, a page at a time."""
     if limit > settings.api_page_size_max:
-        raise HTTPException(
+        raise refused(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"limit may be at most {settings.api_page_size_max}",
+            N_("limit may be at most {most}"),
+            most=settings.api_page_size_max,
         )
     spec = recommendations.RecommendationFilter(
         country=country,
@@ -116,4 +119,4 @@ def get_recommendation(
     try:
         return recommendations.describe(recommendations.get(session, recommendation_id))
     except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+        raise refusal_of(status.HTTP_404_NOT_FOUND, missing) from None

@@ -6,9 +6,10 @@ import io
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from bots.api.deps import SessionDep, allowed
+from bots.api.refusals import refusal_of
 from core import rounds
 from core.errors import NotFound
 from core.models import Participant
@@ -48,7 +49,7 @@ def get_report(
     try:
         found = rounds.find_round(session, code).code
     except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+        raise refusal_of(status.HTTP_404_NOT_FOUND, missing) from None
     body = io.BytesIO()
     write_report(session, found, fmt, body, easy_read=easy_read)
     name = report_filename(found, fmt, easy_read=easy_read)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, status
 
 from bots.api.deps import SessionDep, allowed
+from bots.api.refusals import refusal_of
 from core.errors import NotFound
 from core.models import Participant
 from core.permissions import Permission
@@ -25,4 +26,4 @@ def results(
     try:
         return round_results(session, code).as_data()
     except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+        raise refusal_of(status.HTTP_404_NOT_FOUND, missing) from None

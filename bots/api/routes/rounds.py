@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from bots.api.deps import SessionDep, allowed, get_settings
+from bots.api.refusals import refusal_of, refused
 from core import rounds, share
 from core.config import Settings
 from core.errors import NotFound
+from core.i18n import N_
 from core.models import Participant
 from core.permissions import Permission
 
@@ -48,7 +50,7 @@ def _kit(session: Session, code: str, settings: Settings) -> share.ShareKit:
     try:
         return share.build_share_kit(rounds.find_round(session, code), settings)
     except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+        raise refusal_of(status.HTTP_404_NOT_FOUND, missing) from None
 
 
 @router.get("/{code}/share", response_model=ShareKitOut)
@@ -94,12 +96,15 @@ def get_share_image(
 ) -> Response:
     """The QR code of one channel's link, as PNG or SVG."""
     if kind not in MEDIA_TYPES:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "QR codes come as .png or .svg")
+        raise refused(status.HTTP_404_NOT_FOUND, N_("QR codes come as .png or .svg"))
     kit = _kit(session, code, settings)
     link = kit.link(channel)
     if link is None or link.qr_target is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"round {kit.code} has no QR code for {channel!r}"
+        raise refused(
+            status.HTTP_404_NOT_FOUND,
+            N_("round {code} has no QR code for {channel!r}"),
+            code=kit.code,
+            channel=channel,
         )
     body: bytes | str = (
         share.qr_png(link.qr_target) if kind == "png" else share.qr_svg(link.qr_target)

@@ -11,14 +11,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from bots.api.deps import SessionDep, allowed, get_settings
+from bots.api.refusals import refusal_of, refused
 from core import gaps, invitations, timeline, updates
 from core.config import Settings
 from core.errors import ConsultaError, InvalidInput, NotFound, PermissionDenied
+from core.i18n import N_
 from core.models import Participant, RoleInvitation, UpdateState, utcnow
 from core.permissions import Permission
 from core.vocabulary import Role
@@ -45,7 +47,7 @@ def refusals() -> Iterator[None]:
             (code for kind, code in HTTP_STATUS.items() if isinstance(problem, kind)),
             status.HTTP_400_BAD_REQUEST,
         )
-        raise HTTPException(code, str(problem)) from None
+        raise refusal_of(code, problem) from None
 
 
 Reader = Annotated[Participant, Depends(allowed(Permission.READ_UPDATES))]
@@ -246,7 +248,7 @@ def get_update(update_id: int, session: SessionDep, caller: Reader) -> dict[str,
         versions = updates.visible_versions(update, caller)
         if not versions:
             # Not visible is the same as not there: existence itself is not revealed.
-            raise NotFound(f"no update with number {update_id}")
+            raise NotFound(N_("no update with number {number}"), number=update_id)
         return {
             "id": update.id,
             "kind": update.kind.value,
@@ -368,7 +370,8 @@ def _invitation(session: Session, found: RoleInvitation, now: datetime) -> dict[
 
 def _check_limit(limit: int, settings: Settings) -> None:
     if limit > settings.api_page_size_max:
-        raise HTTPException(
+        raise refused(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"limit may be at most {settings.api_page_size_max}",
+            N_("limit may be at most {most}"),
+            most=settings.api_page_size_max,
         )
