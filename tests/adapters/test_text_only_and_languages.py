@@ -108,3 +108,15 @@ def test_a_choice_in_the_app_home_picker_is_the_persons_own_choice_of_language()
     # A value that is no supported language is ignored rather than stored.
     select["selected_option"]["value"] = "xx"
     assert slack.from_block_actions(block_actions(USER, select, {"text": ""})) == []
+
+
+def test_the_webhook_language_field_is_the_senders_own_choice():
+    posted = webhook.InboundMessage(
+        sender="+254700000001", text="1", message_id="m1", language="ar"
+    )
+    event = webhook.to_event(posted, "msg_1")
+    assert (event.language_choice, event.language_hint) == ("ar", "ar")
+    silent = webhook.to_event(
+        webhook.InboundMessage(sender="+2547", text="1", message_id="m2"), "m"
+    )
+    assert event.language_choice and silent.language_choice is None

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
+from adapters import slack as adapter
 from bots.api.app import create_app
 from bots.dispatcher import Dispatcher, SendResult
 from bots.slack_bot import SlackSender, run_socket_mode
@@ -29,6 +30,7 @@ from core.models import (
     Delivery,
     OutboxMessage,
     OutboxStatus,
+    Participant,
     PlatformIdentity,
     utcnow,
 )
@@ -292,6 +294,46 @@ def test_the_home_tab_lists_the_rounds_open_to_the_person_without_registering_th
     # A newcomer would join as civil society, whom the government-only round does not admit.
     assert "GOV001" not in shown
     assert count(consultation, PlatformIdentity) == 0
+
+
+def test_the_home_tab_language_menu_is_the_persons_own_choice(consultation, fake):
+    # Slack says the person reads French; they pick Russian on the App Home, then English.
+    fake.users[PERSON] = SlackUser(locale="fr-FR", tz="Europe/Paris")
+    with serving(consultation, fake) as slack:
+        slack.send_event({"type": "app_home_opened", "user": PERSON, "channel": DM, "tab": "home"})
+        fake.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
+        (first,) = fake.received("views.publish")
+        assert first.params["view"]["blocks"][0]["text"]["text"] == translate(
+            "fr", "Consultations open to you"
+        )
+        picked = {
+            "type": "static_select",
+            "action_id": adapter.LANGUAGE_ACTION,
+            "block_id": adapter.LANGUAGE_ACTION,
+            "selected_option": {"text": {"type": "plain_text", "text": "Русский"}, "value": "ru"},
+            "action_ts": "1700000001.000100",
+        }
+        payload = block_actions(PERSON, picked, {"text": ""})
+        payload["container"] = {"type": "view", "view_id": "V0HOME"}
+        assert slack.interact(payload).status_code == 200
+        slack.reply(PERSON, translate("ru", "Language changed."))
+        fake.wait_for(lambda calls: sum(c.method == "views.publish" for c in calls) == 2)
+        second = fake.received("views.publish")[1]
+        assert second.params["view"]["blocks"][0]["text"]["text"] == translate(
+            "ru", "Consultations open to you"
+        )
+        with consultation.unit_of_work() as session:
+            person = session.scalars(select(Participant)).one()
+            assert (person.language, person.language_chosen) == ("ru", True)
+        # The round speaks English and French only: a chosen English outranks Slack's French.
+        picked["selected_option"] = {"text": {"type": "plain_text", "text": "En"}, "value": "en"}
+        picked["action_ts"] = "1700000002.000100"
+        again = block_actions(PERSON, picked, {"text": ""})
+        again["container"] = {"type": "view", "view_id": "V0HOME"}
+        slack.interact(again)
+        slack.reply(PERSON, "Language changed.")
+        slack.command(PERSON, "join TEST01")
+        slack.reply(PERSON, "Welcome to “Mid-term check”.")
 
 
 def test_socket_mode_needs_the_app_token(consultation, fake):
