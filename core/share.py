@@ -2,8 +2,8 @@
 
 A kit is built from a round and the settings alone, with no I/O, so the command line and the
 API print the same thing. Every channel's join path ends in the same engine command: the
-round's code, sent as `/start CODE` on Telegram, `/consult join CODE` on Slack and the bare
-code through the webhook.
+round's code, sent as `/start CODE` on Telegram, `/consult join CODE` on Slack, the bare
+code through the webhook, and `join CODE` by the Start button of the web page at /take/CODE.
 """
 
 from __future__ import annotations
@@ -17,16 +17,17 @@ from urllib.parse import urlsplit
 
 import segno
 
+from core import formatting
 from core.config import Settings
 from core.errors import InvalidInput
-from core.i18n import translate
+from core.i18n import N_, translate
 from core.models import Disclosure, Round, RoundStatus, utcnow
-from core.timezones import local_time
 from core.vocabulary import Platform
 
-# No route serves /join/<code> yet: the web link is handed to organisers, who may print it
-# because it will not change, but invitations leave it out so nobody is sent to a dead page.
-WEB_CHANNEL_SERVED = False
+# /take/<code> serves the round's page, where people answer in a browser. Its forms are
+# signed with CONSULTA_SECRET_KEY: without the key the page refuses everyone, and invitations
+# leave the web out so nobody is sent to a dead page.
+WEB_CHANNEL_SERVED = True
 
 _TELEGRAM_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 # Addresses that only the server itself can reach; links built on them work for nobody else.
@@ -184,11 +185,12 @@ def build_share_kit(
             "messages; invitations leave text messages out."
         )
 
-    web_url = f"{base}/join/{code}"
-    links.append(ShareLink(Platform.WEB, web_url, web_url, ready=WEB_CHANNEL_SERVED))
-    if not WEB_CHANNEL_SERVED:
+    web_url = f"{base}/take/{code}"
+    web_ready = WEB_CHANNEL_SERVED and settings.secret("secret_key") is not None
+    links.append(ShareLink(Platform.WEB, web_url, web_url, ready=web_ready))
+    if not web_ready:
         notes.append(
-            f"Web: {web_url} will not change, but no page answers there yet; "
+            f"Web: CONSULTA_SECRET_KEY is not set, so {web_url} refuses visitors; "
             "invitations leave the web out."
         )
 
@@ -280,21 +282,21 @@ def _invitation(
         lines.append(
             t(
                 "The consultation opens on {moment}.",
-                moment=local_time(consultation.opens_at, consultation.timezone),
+                moment=formatting.moment(consultation.opens_at, language, consultation.timezone),
             )
         )
     if consultation.closes_at is not None and consultation.closes_at <= now:
         lines.append(
             t(
                 "The consultation closed on {moment}.",
-                moment=local_time(consultation.closes_at, consultation.timezone),
+                moment=formatting.moment(consultation.closes_at, language, consultation.timezone),
             )
         )
     elif consultation.closes_at is not None:
         lines.append(
             t(
                 "The consultation closes on {moment}.",
-                moment=local_time(consultation.closes_at, consultation.timezone),
+                moment=formatting.moment(consultation.closes_at, language, consultation.timezone),
             )
         )
     else:
@@ -313,20 +315,21 @@ def _invitation(
 
 def _qr(data: str) -> segno.QRCode:
     if not data:
-        raise InvalidInput("a QR code needs some text to encode")
+        raise InvalidInput(N_("a QR code needs some text to encode"))
     try:
         # Medium error correction survives a folded or slightly smudged poster.
         return segno.make(data, error="m", micro=False)
     except segno.DataOverflowError:
         raise InvalidInput(
-            f"{len(data)} characters are too many for one QR code; shorten the text"
+            N_("{count} characters are too many for one QR code; shorten the text"),
+            count=len(data),
         ) from None
 
 
 def qr_png(data: str, scale: int = 8) -> bytes:
     """A QR code of the text as PNG bytes; each module is `scale` pixels wide."""
     if scale < 1:
-        raise InvalidInput("the QR code's scale must be at least 1")
+        raise InvalidInput(N_("the QR code's scale must be at least 1"))
     buffer = io.BytesIO()
     _qr(data).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()

@@ -25,10 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Every package whose messages reach a person; the surveys package says nothing to anyone.
 SOURCES = ("core", "adapters", "bots")
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
-# Function names whose string arguments are messages: t("..."), translate(language, "..."),
+# Function names whose string arguments are messages: t("..."), tn("...", "...", n),
+# translate(language, "..."),
 # _("...") in code and templates, and N_("...") for messages kept in tables.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "t": None,
+    "tn": (1, 2),
     "_": None,
     "N_": None,
     "gettext": None,

@@ -73,10 +73,12 @@ def test_rounds_share_prints_links_notes_and_invitations(consulta, valdoria_roun
     assert "telegram: https://t.me/valdoria_consulta_bot?start=VLD2027" in printed
     assert "text to send: /consult join VLD2027" in printed
     assert f"gateway inbound URL: {PUBLIC_URL}/webhook/inbound" in printed
-    assert f"web (not in invitations): {PUBLIC_URL}/join/VLD2027" in printed
+    # No CONSULTA_SECRET_KEY here: the web page would refuse visitors, so invitations skip it.
+    assert f"web (not in invitations): {PUBLIC_URL}/take/VLD2027" in printed
+    assert "Note: Web: CONSULTA_SECRET_KEY is not set" in printed
     assert "Note: Webhook: CONSULTA_WEBHOOK_SECRET is not set" in printed
     assert "--- invitation (en) ---" in printed and "--- invitation (fr) ---" in printed
-    assert "The consultation closes on 2027-06-30 23:59 Europe/Paris." in printed
+    assert "The consultation closes on June 30, 2027, 11:59\u202fPM (Paris)." in printed
     assert "Note: Round VLD2027 is not open" in printed
 
 

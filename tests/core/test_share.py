@@ -45,6 +45,7 @@ def _settings(**changes) -> Settings:
         "telegram_bot_username": "@valdoria_consulta_bot",
         "slack_bot_token": "xoxb-test",
         "webhook_secret": "whsec_dGVzdA==",
+        "secret_key": "share-test-secret-key",
     }
     values.update(changes)
     return Settings(**values)
@@ -75,9 +76,19 @@ def test_every_channel_has_its_link_or_instruction():
     assert webhook.operator_url == "https://consulta.example.org/webhook/inbound"
     web = kit.link("web")
     assert web is not None
-    assert web.url_or_instruction == web.qr_target == "https://consulta.example.org/join/VLD2027"
-    assert [link.ready for link in kit.links] == [True, True, True, False]
+    assert web.url_or_instruction == web.qr_target == "https://consulta.example.org/take/VLD2027"
+    assert [link.ready for link in kit.links] == [True, True, True, True]
     assert kit.link("terminal") is None
+
+
+def test_the_web_link_waits_for_the_secret_key_that_signs_its_forms():
+    kit = share.build_share_kit(_round(), _settings(secret_key=None), now=NOW)
+    web = kit.link("web")
+    assert web is not None and not web.ready
+    assert web.url_or_instruction == "https://consulta.example.org/take/VLD2027"
+    assert any(note.startswith("Web: CONSULTA_SECRET_KEY is not set") for note in kit.notes)
+    assert all("/take/VLD2027" not in i.text for i in kit.invitations)
+    assert all("t.me/valdoria_consulta_bot" in i.text for i in kit.invitations)
 
 
 def test_without_a_bot_username_the_telegram_link_is_absent_and_a_note_says_why():
@@ -100,6 +111,7 @@ def test_unconfigured_channels_and_a_local_address_are_flagged_and_left_out_of_i
     )
     notes = "\n".join(kit.notes)
     assert "CONSULTA_SLACK_BOT_TOKEN" in notes and "CONSULTA_WEBHOOK_SECRET" in notes
+    assert "CONSULTA_SECRET_KEY is not set, so http://127.0.0.1:8000/take/VLD2027" in notes
     assert "CONSULTA_PUBLIC_URL is http://127.0.0.1:8000" in notes
     assert not any(link.ready for link in kit.links)
     english = kit.invitations[0].text
@@ -116,8 +128,8 @@ def test_invitations_come_in_the_round_languages_with_the_local_closing_time():
     assert "- On Telegram, open https://t.me/valdoria_consulta_bot?start=VLD2027" in english
     assert "/consult join VLD2027" in english
     assert "send VLD2027 to the number the organisers give" in english
-    assert "/join/VLD2027" not in english
-    assert "The consultation closes on 2027-06-30 23:59 Europe/Paris." in english
+    assert "- On the web, open https://consulta.example.org/take/VLD2027" in english
+    assert "The consultation closes on June 30, 2027, 11:59\u202fPM (Paris)." in english
     assert "opens on" not in english
     assert "Organisers see your answers without your name or organisation." in english
     assert "you can choose who may see that it came from you" in english
@@ -167,13 +179,13 @@ def test_opening_closing_and_round_state_are_told_honestly():
     )
     kit = share.build_share_kit(later, _settings(), now=NOW)
     text = kit.invitations[0].text
-    assert "The consultation opens on 2027-05-10 16:00 Asia/Tokyo." in text
+    assert "The consultation opens on May 10, 2027, 4:00\u202fPM (Tokyo)." in text
     assert "The consultation has no set closing date." in text
     assert any("is not open" in note for note in kit.notes)
     assert any("invited-only" in note for note in kit.notes)
     closed = _round(status=RoundStatus.CLOSED, closes_at=datetime(2027, 4, 20, tzinfo=UTC))
     kit = share.build_share_kit(closed, _settings(), now=NOW)
-    assert "The consultation closed on 2027-04-20 02:00 Europe/Paris." in kit.invitations[0].text
+    assert "The consultation closed on April 20, 2027, 2:00\u202fAM (Paris)." in kit.invitations[0].text
     assert any("is closed" in note for note in kit.notes)
 
 
