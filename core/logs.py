@@ -22,6 +22,8 @@ SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bcst_[A-Za-z0-9_-]{20,}"), "[redacted]"),  # Consulta API tokens
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{16,}"), r"\1[redacted]"),
     (re.compile(r"(?i)(\w+://[^:/@\s]+:)[^@\s]+@"), r"\1[redacted]@"),  # URL passwords
+    # The key of a web participant's private link opens their answers.
+    (re.compile(r"(/take/[^/\s?#]+/)[A-Za-z0-9_-]{16,}"), r"\1[redacted]"),
 )
 
 

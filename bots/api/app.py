@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from bots.api import refusals
 from bots.api.middleware import RequestContext
 from bots.api.routes import (
     exports,
@@ -27,6 +28,7 @@ from bots.api.routes import (
 from bots.bootstrap import start
 from bots.dashboard import install as install_dashboard
 from bots.delivery import default_limiters, dispatcher_for, open_senders
+from bots.web_channel import install as install_web_channel
 from bots.worker import run_worker
 from core.config import Settings
 from core.db import Database
@@ -75,6 +77,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(RequestContext)
+    refusals.install(app)
     app.include_router(health.router)
     app.include_router(recommendations.router)
     app.include_router(people.router)
@@ -87,4 +90,5 @@ def create_app(
     for channel in (telegram, slack, webhook):
         channel.install(app)
     install_dashboard(app)
+    install_web_channel(app)
     return app

@@ -175,6 +175,10 @@ def _seen_before(session: Session, event: InboundEvent) -> bool:
     return not insert_once(session, Delivery(platform=key[0], delivery_id=key[1]))
 
 
+def _is_note(step: Step) -> bool:
+    return step.question is not None and step.question.kind is Kind.NOTE
+
+
 def _valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -755,9 +759,14 @@ class _Turn:
         conversation = self._live()
         if not self._accepting():
             return
+        if conversation.status is ConversationStatus.CONSENT:
+            # Nothing comes before consent; no question is asked until it is given.
+            self.ask_consent()
+            return
         history = [k for k in conversation.history if k != conversation.cursor]
         steps = {s.key: s for s in self.steps()}
-        while history and history[-1] not in steps:
+        # Notes are read, not answered: going back lands on the question before them.
+        while history and (history[-1] not in steps or _is_note(steps[history[-1]])):
             history.pop()
         if not history:
             self.say(self.t("This is the first question; there is nothing to go back to."))
@@ -777,6 +786,11 @@ class _Turn:
         if step is not None and step.kind is StepKind.PROFILE_CONSENT:
             # Skipping the offer of profile questions skips them all.
             self.decide_profile(step, accept=False)
+            return
+        if step is not None and step.kind is StepKind.DISCLOSURE:
+            # Skipping who may see a written answer keeps the round's default; the answer stays.
+            self.say(self.t("Noted."))
+            self.advance()
             return
         if step is None or step.question is None:
             self.say(self.t("There is no question to skip right now."))

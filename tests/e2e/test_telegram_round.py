@@ -57,7 +57,7 @@ def test_a_whole_round_through_the_webhook(consultation, settings, fake):
         assert "Which topics did you follow?" in chat.press("Education")
         assert chat.buttons() == ["Laws", "Budgets", "Data", "Done"]
         assert "Selected: Laws" in chat.press("Laws")
-        assert "Selected: Laws, Data" in chat.press("Data")
+        assert "Selected: Laws and Data" in chat.press("Data")
         assert chat.buttons() == ["✓ Laws", "Budgets", "✓ Data", "Done"]
         assert "How satisfied are you" in chat.press("Done")
         assert "How many staff" in chat.press("4")

@@ -115,7 +115,7 @@ def test_buttons_answer_like_typing(person, consultation):
     assert "Which sector" in person.press("Yes")
     assert "Which topics" in person.press("Health")
     person.press("Budgets")
-    assert "Selected: Budgets, Data" in person.press("Data")
+    assert "Selected: Budgets and Data" in person.press("Data")
     assert "Selected: Data" in person.press("✓ Budgets")  # pressing again unselects
     assert "How satisfied" in person.press("Done")
     assert stored(consultation)["topics"] == ["data"]

@@ -113,7 +113,9 @@ class Transcript:
         return said
 
     def offers(self) -> int:
-        return sum(text.count(OFFER) + text.count(OFFRE) for text in self.said)
+        # The offer's opening words, in English and in French, whatever the round's k.
+        openings = [OFFER.split("(")[0], OFFRE.split("(")[0]]
+        return sum(text.count(opening) for text in self.said for opening in openings)
 
 
 def stored(database: Database) -> dict[str, object]:
