@@ -513,9 +513,7 @@ def _take(turn: Turn, form: ChatForm, text: str) -> None:
     try:
         value = _read(turn, field, text.strip())
     except ConsultaError as error:
-        turn.say(
-            turn.t("I could not use that: {reason}.", reason=error.in_language(turn.language))
-        )
+        turn.say(turn.t("I could not use that: {reason}.", reason=error.in_language(turn.language)))
         _ask(turn, form)
         return
     if field == "confirm":

@@ -29,9 +29,7 @@ class Refused:
 
 # Commas and semicolons as each language types them (Chinese full-width ，；, Arabic ، ؛),
 # and the word "and" in each language.
-MULTI_SEPARATORS = re.compile(
-    r"\s*(?:[,;、，；،؛]|\s+(?:and|et|y|и|و)\s+|和)\s*|\s+"
-)
+MULTI_SEPARATORS = re.compile(r"\s*(?:[,;、，；،؛]|\s+(?:and|et|y|и|و)\s+|和)\s*|\s+")
 DATE_FORMATS = (
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
     re.compile(r"(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})"),

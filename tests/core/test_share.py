@@ -185,7 +185,10 @@ def test_opening_closing_and_round_state_are_told_honestly():
     assert any("invited-only" in note for note in kit.notes)
     closed = _round(status=RoundStatus.CLOSED, closes_at=datetime(2027, 4, 20, tzinfo=UTC))
     kit = share.build_share_kit(closed, _settings(), now=NOW)
-    assert "The consultation closed on April 20, 2027, 2:00\u202fAM (Paris)." in kit.invitations[0].text
+    assert (
+        "The consultation closed on April 20, 2027, 2:00\u202fAM (Paris)."
+        in kit.invitations[0].text
+    )
     assert any("is closed" in note for note in kit.notes)
 
 
