@@ -33,10 +33,10 @@ _TELEGRAM_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 # Addresses that only the server itself can reach; links built on them work for nobody else.
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
-SLACK_INSTRUCTION = (
+SLACK_INSTRUCTION = N_(
     "In Slack, open a direct message with the Consulta app and type /consult join {code}"
 )
-WEBHOOK_INSTRUCTION = (
+WEBHOOK_INSTRUCTION = N_(
     "By text message (SMS or WhatsApp), send {code} to the number the organisers give for "
     "this consultation"
 )
@@ -44,14 +44,14 @@ WEBHOOK_INSTRUCTION = (
 # The same sentences the conversation engine says before asking for consent, so a participant
 # reads the same promise in the invitation and in the chat.
 DISCLOSURE_SENTENCES = {
-    Disclosure.ANONYMOUS: "Organisers see your answers without your name or organisation.",
-    Disclosure.ORGANISATION: (
+    Disclosure.ANONYMOUS: N_("Organisers see your answers without your name or organisation."),
+    Disclosure.ORGANISATION: N_(
         "Organisers see your organisation next to your answers, but not your name."
     ),
-    Disclosure.NAMED: "Organisers see your name and organisation next to your answers.",
+    Disclosure.NAMED: N_("Organisers see your name and organisation next to your answers."),
 }
-CHOICE_SENTENCE = "For each written answer, you can choose who may see that it came from you."
-INVITATION_OPENING = "You are invited to take part in the consultation “{title}”."
+CHOICE_SENTENCE = N_("For each written answer, you can choose who may see that it came from you.")
+INVITATION_OPENING = N_("You are invited to take part in the consultation “{title}”.")
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,18 @@ class ShareKit:
 
 
 def build_share_kit(
-    consultation: Round, settings: Settings, now: datetime | None = None
+    consultation: Round, settings: Settings, now: datetime | None = None, reader: str = "en"
 ) -> ShareKit:
-    """The share kit of a round: its links, notes for the organiser and invitations."""
+    """The share kit of a round: its links, notes for the organiser and invitations.
+
+    The notes are in the reader's language (the organiser's); the invitations in each of the
+    round's languages.
+    """
+
+    def t(message: str, **values: object) -> str:
+        text = translate(reader, message)
+        return text.format(**values) if values else text
+
     code = consultation.code
     now = now or utcnow()
     base = settings.public_url.strip().rstrip("/")
@@ -137,13 +146,17 @@ def build_share_kit(
         links.append(ShareLink(Platform.TELEGRAM, url, url, text_to_send=f"/start {code}"))
     elif username:
         notes.append(
-            "No Telegram link: CONSULTA_TELEGRAM_BOT_USERNAME must be the bot's @username "
-            "alone (5 to 32 letters, digits or underscores), not a link."
+            t(
+                "No Telegram link: CONSULTA_TELEGRAM_BOT_USERNAME must be the bot's @username "
+                "alone (5 to 32 letters, digits or underscores), not a link."
+            )
         )
     else:
         notes.append(
-            "No Telegram link: set CONSULTA_TELEGRAM_BOT_USERNAME to the bot's @username "
-            "to get a t.me link and its QR code."
+            t(
+                "No Telegram link: set CONSULTA_TELEGRAM_BOT_USERNAME to the bot's @username "
+                "to get a t.me link and its QR code."
+            )
         )
 
     slack_ready = settings.secret("slack_bot_token") is not None
@@ -159,8 +172,10 @@ def build_share_kit(
     )
     if not slack_ready:
         notes.append(
-            "Slack: CONSULTA_SLACK_BOT_TOKEN is not set, so this server does not answer on "
-            "Slack; invitations leave Slack out."
+            t(
+                "Slack: CONSULTA_SLACK_BOT_TOKEN is not set, so this server does not answer on "
+                "Slack; invitations leave Slack out."
+            )
         )
 
     webhook_ready = settings.secret("webhook_secret") is not None
@@ -176,13 +191,18 @@ def build_share_kit(
         )
     )
     notes.append(
-        f"Webhook: the SMS or WhatsApp number belongs to your gateway; its operator "
-        f"posts inbound messages to {inbound}."
+        t(
+            "Webhook: the SMS or WhatsApp number belongs to your gateway; its operator "
+            "posts inbound messages to {inbound}.",
+            inbound=inbound,
+        )
     )
     if not webhook_ready:
         notes.append(
-            "Webhook: CONSULTA_WEBHOOK_SECRET is not set, so /webhook/inbound refuses "
-            "messages; invitations leave text messages out."
+            t(
+                "Webhook: CONSULTA_WEBHOOK_SECRET is not set, so /webhook/inbound refuses "
+                "messages; invitations leave text messages out."
+            )
         )
 
     web_url = f"{base}/take/{code}"
@@ -190,16 +210,22 @@ def build_share_kit(
     links.append(ShareLink(Platform.WEB, web_url, web_url, ready=web_ready))
     if not web_ready:
         notes.append(
-            f"Web: CONSULTA_SECRET_KEY is not set, so {web_url} refuses visitors; "
-            "invitations leave the web out."
+            t(
+                "Web: CONSULTA_SECRET_KEY is not set, so {url} refuses visitors; "
+                "invitations leave the web out.",
+                url=web_url,
+            )
         )
 
     if (urlsplit(base).hostname or "") in _LOCAL_HOSTS:
         notes.append(
-            f"CONSULTA_PUBLIC_URL is {base}, which only this machine can reach; set it to "
-            "the server's public address before sharing the web and webhook links."
+            t(
+                "CONSULTA_PUBLIC_URL is {base}, which only this machine can reach; set it to "
+                "the server's public address before sharing the web and webhook links.",
+                base=base,
+            )
         )
-    notes.extend(_round_notes(consultation))
+    notes.extend(_round_notes(consultation, reader))
     # Without a catalog, translate() falls back to English; saying so keeps an organiser from
     # sending an English text as if it were French.
     untranslated = [
@@ -209,8 +235,11 @@ def build_share_kit(
     ]
     if untranslated:
         notes.append(
-            f"Invitations in {', '.join(untranslated)} are in English for now: there is no "
-            "translation of their text yet."
+            t(
+                "Invitations in {languages} are in English for now: there is no "
+                "translation of their text yet.",
+                languages=formatting.names(untranslated, reader),
+            )
         )
 
     kit_links = tuple(links)
@@ -228,21 +257,31 @@ def build_share_kit(
     )
 
 
-def _round_notes(consultation: Round) -> list[str]:
+def _round_notes(consultation: Round, reader: str) -> list[str]:
     notes = []
+    code = consultation.code
     if consultation.status in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
         notes.append(
-            f"Round {consultation.code} is not open: people who send the code now are told "
-            "it is not open yet."
+            translate(
+                reader,
+                "Round {code} is not open: people who send the code now are told "
+                "it is not open yet.",
+            ).format(code=code)
         )
     elif consultation.status is RoundStatus.CLOSED:
         notes.append(
-            f"Round {consultation.code} is closed: people who send the code are told it has closed."
+            translate(
+                reader,
+                "Round {code} is closed: people who send the code are told it has closed.",
+            ).format(code=code)
         )
     if (consultation.audience or {}).get("mode") == "invited":
         notes.append(
-            f"Round {consultation.code} is invited-only: the code admits only the roles, "
-            "organisations or languages the round names."
+            translate(
+                reader,
+                "Round {code} is invited-only: the code admits only the roles, "
+                "organisations or languages the round names.",
+            ).format(code=code)
         )
     return notes
 

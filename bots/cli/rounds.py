@@ -287,7 +287,9 @@ def round_share(
 ) -> None:
     """Links, QR codes and invitation texts for spreading a round's join code."""
     with open_database() as (settings, database), database.unit_of_work() as s:
-        kit = share.build_share_kit(rounds.find_round(s, code), settings)
+        kit = share.build_share_kit(
+            rounds.find_round(s, code), settings, reader=organiser_language()
+        )
     try:
         written = _write_share_files(kit, out_dir) if out_dir is not None else []
     except OSError as failure:

@@ -18,6 +18,7 @@ from core import feedback, follows
 from core.clusters import find_cluster, list_entities
 from core.conversation.words import SWITCH_OFF, SWITCH_ON, Command, fold, number_from_word
 from core.errors import ConsultaError, InvalidInput, NotFound
+from core.i18n import N_
 from core.invitations import effective_role, redeem
 from core.messages import Expect, InboundEvent, Option
 from core.models import (
@@ -53,7 +54,7 @@ MOST_ENTITY_BUTTONS = 10
 FORM_IDLE = timedelta(hours=2)
 # News is often read the next day.
 NOTICE_IDLE = timedelta(days=2)
-ROLE_NAMES = {Role.NHRI: "NHRI staff", Role.GOVERNMENT: "government focal point"}
+ROLE_NAMES = {Role.NHRI: N_("NHRI staff"), Role.GOVERNMENT: N_("government focal point")}
 
 
 class Turn(Protocol):

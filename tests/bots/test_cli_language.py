@@ -9,6 +9,7 @@ import pytest
 from bots.cli.common import locale_language, organiser_language
 from core import people
 from core.i18n import translate, translate_plural
+from tests.fakes.catalogs import missing_in, recording_missing_messages
 
 
 def _error(language: str, message: str, **values: object) -> str:
@@ -125,3 +126,35 @@ def test_without_a_language_the_command_line_speaks_english(consulta) -> None:
     assert organiser_language() == "en"
     unknown = consulta("rounds", "show", "NOPE")
     assert unknown.stderr == "Error: no round with the code 'NOPE'\n"
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar", "ru", "zh"])
+def test_a_tour_of_the_command_line_finds_every_word_in_the_catalog(
+    consulta, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    monkeypatch.setenv("CONSULTA_LANGUAGE", language)
+    with recording_missing_messages() as recorders:
+        assert consulta("demo", "load").exit_code == 0
+        for command in (
+            ("rounds", "list"),
+            ("rounds", "show", "ARC2027"),
+            ("rounds", "share", "ARC2027"),
+            ("recommendations", "list", "--limit", "3"),
+            ("organisations", "list"),
+            ("participants", "list"),
+            ("updates", "list"),
+            ("gaps",),
+            ("results", "--round", "ARC2027"),
+            ("outbox", "status"),
+            ("tokens", "list"),
+        ):
+            ran = consulta(*command)
+            assert ran.exit_code == 0, (command, ran.output)
+        for refused in (
+            ("rounds", "show", "NOPE"),
+            ("tokens", "revoke", "999"),
+            ("recommendations", "import", "nowhere.csv"),
+        ):
+            ran = consulta(*refused)
+            assert ran.exit_code == 1 and "Traceback" not in ran.output, refused
+    assert missing_in(recorders) == {}

@@ -22,9 +22,10 @@ from core.config import Settings
 from core.demo import load_demo
 from core.i18n import SUPPORTED_LANGUAGES, translate
 from core.messages import OutboundMessage
-from core.models import AuditEntry, OutboxStatus, UpdateState, utcnow
+from core.models import AuditEntry, OutboxStatus, Recommendation, UpdateState, utcnow
 from core.vocabulary import Platform, Role
 from tests.conftest import PSEUDONYM_KEY
+from tests.fakes.catalogs import missing_in, recording_missing_messages
 from tests.fakes.demo_answers import Answers, answer_demo_round
 
 SECRET = "dashboard-test-secret-key-0123456789"
@@ -680,3 +681,27 @@ def _table_rows(html: str) -> list[list[str]]:
     parser = _Rows()
     parser.feed(html)
     return parser.rows
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar", "ru", "zh"])
+def test_every_page_finds_all_its_words_in_the_catalog(client, demo, language):
+    assert sign_in(client, _speaking(demo, language)).status_code == 303
+    with demo.unit_of_work() as session:
+        first = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).first()
+    pages = [
+        "/dashboard/rounds",
+        "/dashboard/rounds/ARC2027",
+        "/dashboard/recommendations",
+        f"/dashboard/recommendations/{first}",
+        "/dashboard/review",
+        "/dashboard/outbox",
+        "/dashboard/rounds/NOPE",
+    ]
+    with recording_missing_messages() as recorders:
+        for page in pages:
+            shown = client.get(page)
+            assert shown.status_code in (200, 404), page
+            assert f'lang="{language}"' in shown.text
+        for fmt in ("html", "docx"):
+            assert client.get(f"/dashboard/rounds/ARC2027/report.{fmt}").status_code == 200
+    assert missing_in(recorders) == {}

@@ -25,6 +25,7 @@ from core.report import DOCX_COLUMNS, build_report, write_report
 from core.vocabulary import OrganisationType, Platform, Role
 from tests.conftest import PSEUDONYM_KEY
 from tests.core.conversation.conftest import NOW, open_round
+from tests.fakes.catalogs import missing_in, recording_missing_messages
 from tests.fakes.chat import Participant as Chat
 from tests.fakes.followup import CSO, MINISTRY, NHRI, crowd, give_status, person
 
@@ -464,6 +465,29 @@ def test_an_arabic_round_reads_right_to_left(answered: Answered) -> None:
     assert all(table._tbl.tblPr.find(qn("w:bidiVisual")) is not None for table in document.tables)
     # The status labels are in the round's language.
     assert "قيد التنفيذ" in _docx_text(document)
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar", "ru", "zh"])
+def test_every_word_of_every_report_is_in_the_catalog(answered: Answered, language: str) -> None:
+    code = f"LANG{language.upper()}"
+    with answered.database.unit_of_work() as session:
+        rounds.create_round(
+            session,
+            rounds.RoundPlan(
+                title="Mid-term check",
+                survey="every-kind",
+                code=code,
+                scope=rounds.Scope(recommendation_ids=tuple(answered.ids[:3])),
+                languages=(language, "en"),
+                default_language=language,
+            ),
+        )
+    with recording_missing_messages() as recorders:
+        for easy_read in (False, True):
+            html = _write(answered.database, "html", easy_read=easy_read, code=code).decode()
+            assert f'<html lang="{language}"' in html
+        assert _docx(_write(answered.database, "docx", code=code)).core_properties.language
+    assert missing_in(recorders) == {}
 
 
 def test_a_round_nobody_answered_still_reports_every_recommendation(database: Database) -> None:

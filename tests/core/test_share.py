@@ -13,8 +13,10 @@ import segno
 from core import share
 from core.config import Settings
 from core.errors import InvalidInput
+from core.i18n import translate
 from core.models import Disclosure, Round, RoundStatus
 from core.vocabulary import Platform
+from tests.fakes.catalogs import missing_in, recording_missing_messages
 
 NOW = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -150,10 +152,24 @@ def test_every_sentence_of_an_invitation_goes_through_translation(monkeypatch):
 
 
 def test_languages_without_a_translation_are_flagged():
-    kit = share.build_share_kit(_round(), _settings(), now=NOW)
-    assert "Invitations in fr, ar are in English for now" in "\n".join(kit.notes)
-    english_only = share.build_share_kit(_round(languages=["en"]), _settings(), now=NOW)
-    assert not any("in English for now" in note for note in english_only.notes)
+    # The six UN languages have catalogs; a round that also speaks Portuguese does not.
+    kit = share.build_share_kit(_round(languages=["en", "fr", "pt"]), _settings(), now=NOW)
+    assert "Invitations in pt are in English for now" in "\n".join(kit.notes)
+    six = share.build_share_kit(_round(), _settings(), now=NOW)
+    assert not any("in English for now" in note for note in six.notes)
+    french = {i.language: i.text for i in six.invitations}["fr"]
+    assert french.startswith("Vous êtes invité")
+
+
+def test_notes_for_the_organiser_are_in_the_organisers_language():
+    kit = share.build_share_kit(_round(), _settings(), now=NOW, reader="es")
+    expected = translate(
+        "es",
+        "Webhook: the SMS or WhatsApp number belongs to your gateway; its operator "
+        "posts inbound messages to {inbound}.",
+    ).format(inbound="https://consulta.example.org/webhook/inbound")
+    assert expected.startswith("Webhook: el número")
+    assert expected in kit.notes
 
 
 @pytest.mark.parametrize(
@@ -254,3 +270,12 @@ def test_qr_codes_refuse_what_they_cannot_draw():
         share.qr_png("VLD2027", scale=0)
     with pytest.raises(InvalidInput, match="too many for one QR code"):
         share.qr_svg("x" * 5000)
+
+
+def test_invitations_and_notes_find_every_word_in_the_catalogs():
+    closed = _round(status=RoundStatus.CLOSED, closes_at=datetime(2027, 4, 20, tzinfo=UTC))
+    with recording_missing_messages() as recorders:
+        for consultation in (_round(languages=["en", "fr", "es", "ar", "ru", "zh"]), closed):
+            for reader in ("fr", "es", "ar", "ru", "zh"):
+                share.build_share_kit(consultation, _settings(), now=NOW, reader=reader)
+    assert missing_in(recorders) == {}

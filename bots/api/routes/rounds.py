@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from bots.api.deps import SessionDep, allowed, get_settings
-from bots.api.refusals import refusal_of, refused
+from bots.api.refusals import refusal_of, refused, request_language
 from core import rounds, share
 from core.config import Settings
 from core.errors import NotFound
@@ -46,9 +46,9 @@ class ShareKitOut(BaseModel):
     invitations: dict[str, str]
 
 
-def _kit(session: Session, code: str, settings: Settings) -> share.ShareKit:
+def _kit(session: Session, code: str, settings: Settings, reader: str = "en") -> share.ShareKit:
     try:
-        return share.build_share_kit(rounds.find_round(session, code), settings)
+        return share.build_share_kit(rounds.find_round(session, code), settings, reader=reader)
     except NotFound as missing:
         raise refusal_of(status.HTTP_404_NOT_FOUND, missing) from None
 
@@ -56,12 +56,13 @@ def _kit(session: Session, code: str, settings: Settings) -> share.ShareKit:
 @router.get("/{code}/share", response_model=ShareKitOut)
 def get_share_kit(
     code: str,
+    request: Request,
     session: SessionDep,
     _caller: Organiser,
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> dict[str, Any]:
     """The round's join links, QR code addresses and invitation texts."""
-    kit = _kit(session, code, settings)
+    kit = _kit(session, code, settings, reader=request_language(request))
     data = kit.as_data()
     for link in data["links"]:
         link["images"] = (

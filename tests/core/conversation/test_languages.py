@@ -7,7 +7,6 @@ replies keep their left-to-right runs isolated.
 
 from __future__ import annotations
 
-import gettext
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from core import rounds
 from core.bidi import FSI, PDI
 from core.conversation.words import NUMBER_WORDS
-from core.i18n import SUPPORTED_LANGUAGES, catalog, translate
+from core.i18n import SUPPORTED_LANGUAGES, translate
 from core.importing.service import ImportOptions, import_recommendations
 from core.messages import Expect, OutboundMessage
 from core.models import Answer, Conversation, ConversationStatus
@@ -27,6 +26,7 @@ from surveys.definition import Question, Survey, localized
 from surveys.loading import load_survey_file
 from tests.conftest import FIXTURES, PSEUDONYM_KEY
 from tests.core.conversation.conftest import NOW
+from tests.fakes.catalogs import MissingMessages, recording_missing_messages
 from tests.fakes.chat import Participant
 
 UPR_TEMPLATE = (FIXTURES.parents[1] / "surveys" / "templates" / "upr-midterm-cso.yaml").resolve()
@@ -44,34 +44,11 @@ WRITTEN = {
 }
 
 
-class _MissingMessages(gettext.NullTranslations):
-    """Sits behind a catalog and remembers every message the catalog did not have."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.missing: set[str] = set()
-
-    def gettext(self, message: str) -> str:
-        self.missing.add(message)
-        return message
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        self.missing.add(singular)
-        return singular if n == 1 else plural
-
-
 @pytest.fixture
-def untranslated() -> Iterator[dict[str, _MissingMessages]]:
+def untranslated() -> Iterator[dict[str, MissingMessages]]:
     """Records, per language, the messages a conversation asked the catalogs for in vain."""
-    recorders = {}
-    for language in SUPPORTED_LANGUAGES:
-        recorder = _MissingMessages()
-        found = catalog(language)
-        found.add_fallback(recorder)
-        recorders[language] = recorder
-    yield recorders
-    for language in SUPPORTED_LANGUAGES:
-        catalog(language)._fallback = None
+    with recording_missing_messages() as recorders:
+        yield recorders
 
 
 def _open(database, *, easy_read: bool = False, default_language: str = "en") -> Survey:
