@@ -14,6 +14,7 @@ from bots.api.app import create_app
 from bots.telegram_bot import ALLOWED_UPDATES, build_application
 from core.config import Settings
 from core.db import Database
+from core.i18n import translate
 from core.models import Answer, Conversation, ConversationStatus, utcnow
 from core.vocabulary import Platform
 from tests.core.conversation.conftest import open_round
@@ -43,6 +44,29 @@ def consultation(database: Database) -> Database:
 @pytest.fixture
 def settings(consultation: Database, fake: FakeTelegram) -> Settings:
     return telegram_settings(consultation, fake)
+
+
+def test_the_phones_language_then_the_persons_choice_then_text_only(consultation, settings, fake):
+    with TestClient(create_app(settings, database=consultation)) as client:
+        # Telegram says the app is in French: the round speaks French from the first message.
+        chat = TelegramChat(client, fake, TelegramUser(id=CHAT, language_code="fr"))
+        said = chat.send("/start TEST01")
+        assert translate("fr", "Welcome to “{title}”.").format(title="Mid-term check") in said
+        assert chat.buttons() == [translate("fr", "I agree"), translate("fr", "No, thank you")]
+        assert "Avez-vous suivi ces recommandations ?" in chat.press(translate("fr", "I agree"))
+        # The person's own choice outranks the phone's language, and the question is re-asked.
+        said = chat.send("/language en")
+        assert "Language changed." in said and "Have you followed these recommendations?" in said
+        assert chat.buttons() == ["Yes", "No"]
+        # Text-only: the same question as a numbered list, with no keyboard, answered by typing.
+        said = chat.send("/textonly")
+        assert "1. Yes" in said and "2. No" in said
+        assert chat.buttons() == []
+        assert "Which sector do you work in?" in chat.send("one")
+        assert chat.buttons() == []
+    with consultation.unit_of_work() as session:
+        answer = session.scalars(select(Answer).where(Answer.question_id == "involved")).one()
+        assert (answer.value, answer.language) == ("yes", "en")
 
 
 def test_a_whole_round_through_the_webhook(consultation, settings, fake):
