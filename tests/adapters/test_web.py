@@ -196,10 +196,13 @@ def test_buttons_become_the_commands_every_channel_understands():
 
 
 def test_an_unknown_button_or_an_answer_with_no_question_is_a_problem():
-    for unknown in ("delete everything", "back", ""):
+    for unknown in ("delete everything", "withdraw", ""):
         assert _event(web.Submission(unknown), _single()) == web.Problem(
             "This form could not be read. Please answer again."
         )
+    # The Previous question button is the `back` every channel understands.
+    went_back = _event(web.Submission("back"), _single())
+    assert isinstance(went_back, InboundEvent) and went_back.text == "back"
     assert _event(web.Submission("answer", answer="yes"), None) == web.Problem(
         "There is no question to answer right now."
     )
