@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.i18n import supported_language, translate
+from core.i18n import translate
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.vocabulary import Platform
 
@@ -21,8 +21,6 @@ from core.vocabulary import Platform
 KEY_BYTES = 24
 _KEY = re.compile(r"[A-Za-z0-9_-]{32}")
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
-# A browser names its languages in far fewer characters; the rest of a longer header is ignored.
-ACCEPT_LANGUAGE_LIMIT = 512
 ACTIONS = frozenset({"answer", "skip", "back", "resume", "language", "join"})
 
 
@@ -95,26 +93,6 @@ def is_key(text: str) -> bool:
 def sender_id(key: str) -> str:
     """The sender id stored for a private key: its SHA-256, never the key itself."""
     return hashlib.sha256(key.encode("ascii")).hexdigest()
-
-
-def preferred_language(header: str | None, offered: Sequence[str]) -> str | None:
-    """The offered language an Accept-Language header prefers most, if it names one."""
-    choices: list[tuple[float, int, str]] = []
-    for order, part in enumerate((header or "")[:ACCEPT_LANGUAGE_LIMIT].split(",")):
-        tag, _, parameters = part.strip().partition(";")
-        quality = 1.0
-        for parameter in parameters.split(";"):
-            name, _, value = parameter.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        found = supported_language(tag.strip())
-        # q=0 means "not this one"; NaN compares false and is left out with it.
-        if found is not None and found in offered and quality > 0:
-            choices.append((-quality, order, found))
-    return min(choices)[2] if choices else None
 
 
 def _fingerprint(message: OutboundMessage) -> str:

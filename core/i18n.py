@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +13,8 @@ SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 SOURCE_LANGUAGE = "en"
 # Right-to-left scripts: Arabic among Consulta's languages; the others for content (a
 # recommendation's text or a report) that arrives in them.
+# A longer Accept-Language header is cut: nobody prefers more languages than fit in this.
+ACCEPT_LANGUAGE_LIMIT = 512
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi"})
 
 
@@ -26,6 +28,29 @@ def supported_language(language: str | None) -> str | None:
     """The supported code of a language tag, or None when Consulta does not speak it."""
     base = (language or "").replace("_", "-").split("-")[0].lower()
     return base if base in SUPPORTED_LANGUAGES else None
+
+
+def preferred_language(
+    header: str | None, offered: Sequence[str] = SUPPORTED_LANGUAGES
+) -> str | None:
+    """The offered language an HTTP Accept-Language header prefers most, if it names one."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "")[:ACCEPT_LANGUAGE_LIMIT].split(",")):
+        tag, _, parameters = part.strip().partition(";")
+        weight = 1.0
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        found = supported_language(tag.strip()) if tag.strip() != "*" else None
+        # q=0 means "not this one"; NaN compares false and is left out with it. Of two
+        # equally weighted languages the earlier wins, as the header lists them.
+        if found is not None and found in offered and weight > 0:
+            ranked.append((-weight, position, found))
+    return min(ranked)[2] if ranked else None
 
 
 def direction(language: str | None) -> str:

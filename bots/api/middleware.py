@@ -9,8 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bots.api.refusals import accepted_language
-from core.i18n import SOURCE_LANGUAGE, translate
+from core.i18n import SOURCE_LANGUAGE, preferred_language, translate
 from core.logs import request_id
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -82,7 +81,7 @@ class RequestContext:
     async def _refuse(self, scope: Scope, send: Send) -> None:
         # No token has been read yet: the caller's Accept-Language is all there is to go by.
         header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-        language = accepted_language(header) or SOURCE_LANGUAGE
+        language = preferred_language(header) or SOURCE_LANGUAGE
         message = translate(language, "request body is larger than {limit} bytes")
         body = json.dumps({"detail": message.format(limit=self.max_body_bytes)}).encode()
         await send(

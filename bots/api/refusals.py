@@ -14,36 +14,16 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.utils import is_body_allowed_for_status_code
 
 from core.errors import ExplainedError, Phrase
-from core.i18n import SOURCE_LANGUAGE, supported_language
+from core.i18n import SOURCE_LANGUAGE, preferred_language, supported_language
 
 # Where get_caller leaves the language of the token's participant, for the refusal handler.
 CALLER_LANGUAGE = "caller_language"
 
 
-def accepted_language(header: str | None) -> str | None:
-    """The language Consulta speaks that an Accept-Language header prefers most, if any."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate((header or "").split(",")):
-        tag, *parameters = (piece.strip() for piece in part.split(";"))
-        weight = 1.0
-        for parameter in parameters:
-            name, _equals, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        found = supported_language(tag) if tag != "*" else None
-        if found is not None and weight > 0:
-            # The earlier of two equally weighted languages wins, as the header lists them.
-            ranked.append((-weight, position, found))
-    return min(ranked)[2] if ranked else None
-
-
 def request_language(request: Request) -> str:
     """The language to answer this request in."""
     chosen: str | None = getattr(request.state, CALLER_LANGUAGE, None)
-    return chosen or accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+    return chosen or preferred_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
 
 
 def remember_caller_language(request: Request, language: str | None) -> None:

@@ -41,6 +41,7 @@ from core.i18n import (
     direction,
     gettext_for,
     ngettext_for,
+    preferred_language,
     supported_language,
     translate,
 )
@@ -57,8 +58,6 @@ CSRF_FIELD = "csrf_token"
 # The language chosen with the language links, for a year, in this browser.
 LANGUAGE_COOKIE = "consulta_lang"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-# A browser names its languages in far fewer characters; the rest of a longer header is ignored.
-ACCEPT_LANGUAGE_LIMIT = 512
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -152,26 +151,6 @@ class Visit:
 # --- the page's language --------------------------------------------------------------------
 
 
-def accepted_language(header: str | None) -> str | None:
-    """The language Consulta speaks that an Accept-Language header prefers most, if any."""
-    choices: list[tuple[float, int, str]] = []
-    for order, part in enumerate((header or "")[:ACCEPT_LANGUAGE_LIMIT].split(",")):
-        tag, _, parameters = part.strip().partition(";")
-        quality = 1.0
-        for parameter in parameters.split(";"):
-            name, _, value = parameter.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        found = supported_language(tag.strip()) if tag.strip() != "*" else None
-        # q=0 means "not this one"; NaN compares false and is refused with it.
-        if found is not None and quality > 0:
-            choices.append((-quality, order, found))
-    return min(choices)[2] if choices else None
-
-
 def page_language(request: Request, visit: Visit | None = None) -> str:
     """The language the dashboard speaks to this request.
 
@@ -183,7 +162,7 @@ def page_language(request: Request, visit: Visit | None = None) -> str:
         found = supported_language(choice)
         if found is not None:
             return found
-    return accepted_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
+    return preferred_language(request.headers.get("accept-language")) or SOURCE_LANGUAGE
 
 
 # --- what the templates write ----------------------------------------------------------------
@@ -306,14 +285,19 @@ def in_language(text: object, language: str) -> Markup:
     return Markup('<span lang="{}" dir="{}">{}</span>').format(language, direction(language), text)
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+def page_environment(folder: Path) -> Environment:
+    """Jinja2 for server-rendered pages: escaped by default, strict about missing values."""
+    return Environment(
+        loader=FileSystemLoader(folder),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _environment() -> Environment:
+    env = page_environment(HERE / "templates")
     env.filters["status_label"] = _status_label
     env.filters["label"] = _label
     env.filters["when"] = _when
@@ -524,14 +508,21 @@ def see_other(location: str) -> RedirectResponse:
 
 
 class SecurityHeaders:
-    """Adds the dashboard's Content-Security-Policy and related headers to its responses."""
+    """Adds a Content-Security-Policy and related headers to the responses under a prefix.
 
-    def __init__(self, app: ASGIApp) -> None:
+    The dashboard's by default; the web channel passes its own prefix and headers.
+    """
+
+    def __init__(
+        self, app: ASGIApp, prefix: str = PREFIX, headers: dict[str, str] | None = None
+    ) -> None:
         self.app = app
+        self.prefix = prefix
+        self.headers = HEADERS if headers is None else headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
             await self.app(scope, receive, send)
             return
 
@@ -540,7 +531,7 @@ class SecurityHeaders:
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [
                     (name.lower().encode(), value.encode())
-                    for name, value in HEADERS.items()
+                    for name, value in self.headers.items()
                     if name.lower().encode() not in present
                 ]
                 message["headers"] = [*message.get("headers", []), *extra]

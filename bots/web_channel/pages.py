@@ -21,13 +21,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters import web
 from bots.dashboard import sessions
-from bots.dashboard.web import database_of, see_other, work
+from bots.dashboard.web import database_of, page_environment, see_other, work
 from bots.inbound import receive
 from bots.web_channel import signing
 from core import formatting
@@ -36,9 +36,9 @@ from core.errors import NotFound
 from core.i18n import (
     N_,
     SOURCE_LANGUAGE,
-    SUPPORTED_LANGUAGES,
     direction,
     gettext_for,
+    preferred_language,
     supported_language,
     translate,
 )
@@ -63,13 +63,7 @@ def _language_name(code: str) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = page_environment(HERE / "templates")
     env.filters["language_name"] = _language_name
     env.globals["direction"] = direction
     env.globals["prefix"] = PREFIX
@@ -137,7 +131,7 @@ def _visitor_language(request: Request) -> str:
     """The language to speak before a round or a conversation says which: ?lang, the browser."""
     asked = supported_language(request.query_params.get("lang"))
     header = request.headers.get("accept-language")
-    return asked or web.preferred_language(header, SUPPORTED_LANGUAGES) or SOURCE_LANGUAGE
+    return asked or preferred_language(header) or SOURCE_LANGUAGE
 
 
 def _offered(session: Session, consultation: Round) -> tuple[str, ...] | None:
@@ -155,7 +149,7 @@ def _first_language(request: Request, offered: tuple[str, ...], consultation: Ro
     asked = supported_language(request.query_params.get("lang"))
     if asked in offered:
         return str(asked)
-    found = web.preferred_language(request.headers.get("accept-language"), offered)
+    found = preferred_language(request.headers.get("accept-language"), offered)
     if found is not None:
         return found
     if consultation.default_language in offered:

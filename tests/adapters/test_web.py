@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters import web
+from core.i18n import preferred_language
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.vocabulary import Platform
 
@@ -58,7 +59,7 @@ def test_keys_are_random_and_only_their_digest_is_the_sender_id():
     ],
 )
 def test_the_browser_language_is_picked_among_the_round_languages(header, expected):
-    assert web.preferred_language(header, ("en", "fr", "ar")) == expected
+    assert preferred_language(header, ("en", "fr", "ar")) == expected
 
 
 def test_a_single_choice_becomes_radio_buttons_under_its_question():

@@ -8,11 +8,11 @@ from starlette.requests import Request
 
 from bots.api.app import create_app
 from bots.api.middleware import MAX_BODY_BYTES
-from bots.api.refusals import accepted_language, remember_caller_language, request_language
+from bots.api.refusals import remember_caller_language, request_language
 from core import people, tokens
 from core.config import Settings
 from core.db import Database
-from core.i18n import translate
+from core.i18n import preferred_language, translate
 from core.vocabulary import Role
 from tests.conftest import PSEUDONYM_KEY
 
@@ -53,7 +53,7 @@ def client(database):
 def test_accept_language_picks_the_preferred_language_consulta_speaks(
     header: str | None, expected: str | None
 ) -> None:
-    assert accepted_language(header) == expected
+    assert preferred_language(header) == expected
 
 
 def test_the_language_of_a_request_is_the_callers_then_the_headers_then_english() -> None:

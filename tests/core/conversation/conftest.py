@@ -33,7 +33,7 @@ def open_round(database, code="TEST01", survey_path=SURVEY, now=NOW, **plan_fiel
             survey=survey.id,
             code=code,
             scope=rounds.Scope(country=plan_fields.pop("country", "Valdoria")),
-            languages=("en", "fr"),
+            languages=plan_fields.pop("languages", ("en", "fr")),
             opens_at=now - timedelta(days=1),
             closes_at=now + timedelta(days=30),
             **plan_fields,

@@ -8,24 +8,19 @@ replies keep their left-to-right runs isolated.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from core import rounds
 from core.bidi import FSI, PDI
 from core.conversation.words import NUMBER_WORDS
 from core.i18n import SUPPORTED_LANGUAGES, translate
-from core.importing.service import ImportOptions, import_recommendations
 from core.messages import Expect, OutboundMessage
 from core.models import Answer, Conversation, ConversationStatus
 from core.models import Participant as StoredParticipant
-from core.survey_store import save_survey
 from surveys.definition import Question, Survey, localized
-from surveys.loading import load_survey_file
 from tests.conftest import FIXTURES, PSEUDONYM_KEY
-from tests.core.conversation.conftest import NOW
+from tests.core.conversation.conftest import NOW, open_round
 from tests.fakes.catalogs import MissingMessages, recording_missing_messages
 from tests.fakes.chat import Participant
 
@@ -52,25 +47,14 @@ def untranslated() -> Iterator[dict[str, MissingMessages]]:
 
 
 def _open(database, *, easy_read: bool = False, default_language: str = "en") -> Survey:
-    summary = import_recommendations(database, FIXTURES / "template.csv", ImportOptions())
-    assert summary.committed
-    survey = load_survey_file(UPR_TEMPLATE)
-    with database.unit_of_work() as session:
-        save_survey(session, survey)
-        plan = rounds.RoundPlan(
-            title="UPR mid-term",
-            survey=survey.id,
-            code=CODE,
-            scope=rounds.Scope(country="Valdoria"),
-            languages=tuple(SUPPORTED_LANGUAGES),
-            default_language=default_language,
-            opens_at=NOW - timedelta(days=1),
-            closes_at=NOW + timedelta(days=30),
-            easy_read=easy_read,
-        )
-        rounds.create_round(session, plan)
-        rounds.open_round(session, CODE, now=NOW)
-    return survey
+    return open_round(
+        database,
+        code=CODE,
+        survey_path=UPR_TEMPLATE,
+        languages=tuple(SUPPORTED_LANGUAGES),
+        default_language=default_language,
+        easy_read=easy_read,
+    )
 
 
 def _prompt(messages: list[OutboundMessage]) -> OutboundMessage | None:
@@ -134,9 +118,9 @@ def test_the_upr_template_end_to_end_in_each_language(database, language, untran
     assert all(m.language == language for m in transcript)
     # The bot's own words come from the catalog, the survey's from its own translations.
     plain = said.replace(FSI, "").replace(PDI, "")
-    assert translate(language, WELCOME).format(title="UPR mid-term") in plain
+    assert translate(language, WELCOME).format(title="Mid-term check") in plain
     if language != "en":
-        assert WELCOME.format(title="UPR mid-term") not in plain
+        assert WELCOME.format(title="Mid-term check") not in plain
     involved = next(q for q in _questions(survey) if q.id == "involved")
     assert localized(involved.label, language) in said
     if language != "en":
