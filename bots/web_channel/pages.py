@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +30,7 @@ from bots.dashboard.web import database_of, page_environment, see_other, work
 from bots.inbound import receive
 from bots.web_channel import signing
 from core import formatting
-from core.conversation.engine import current_prompts
+from core.conversation.engine import closed_text, current_prompts
 from core.errors import NotFound
 from core.i18n import (
     N_,
@@ -44,7 +43,7 @@ from core.i18n import (
 )
 from core.messages import InboundEvent
 from core.models import ConversationStatus, PlatformIdentity, Round, utcnow
-from core.rounds import find_round, is_open
+from core.rounds import find_round
 from core.survey_store import definition_of, latest_version
 from core.vocabulary import Platform
 
@@ -176,24 +175,6 @@ def _round(session: Session, code: str, language: str) -> Round:
         ) from None
 
 
-def _closed_text(consultation: Round, language: str, now: datetime) -> str | None:
-    """Why the round takes no answers now, in the engine's own words; None while it is open."""
-    if is_open(consultation, now):
-        return None
-    if consultation.closes_at is not None and consultation.closes_at <= now:
-        return translate(
-            language,
-            "The consultation {code} closed on {day}. Thank you; answers given "
-            "before then are kept.",
-        ).format(
-            code=consultation.code,
-            day=formatting.day(consultation.closes_at, language, consultation.timezone),
-        )
-    return translate(language, "The consultation {code} is not open yet.").format(
-        code=consultation.code
-    )
-
-
 @dataclass(frozen=True)
 class Landing:
     """A round's public page: what it is, and whether it can be started now."""
@@ -214,7 +195,7 @@ def _landing(session: Session, request: Request, code: str) -> Landing:
     consultation = _round(session, code, visitor)
     offered = _offered(session, consultation)
     language = _first_language(request, offered, consultation) if offered else visitor
-    blocked = _closed_text(consultation, language, utcnow())
+    blocked = closed_text(consultation, language, utcnow())
     if offered is None:
         blocked = translate(language, "This consultation is not ready yet. Please try again later.")
     elif blocked is None and (consultation.audience or {}).get("mode") == "invited":
@@ -289,7 +270,7 @@ def _view(session: Session, request: Request, code: str, key: str) -> View:
         languages = _offered(session, consultation) or (consultation.default_language,)
         own = identity.participant.language
         language = own if own in languages else languages[0]
-    closed = _closed_text(consultation, language, utcnow())
+    closed = closed_text(consultation, language, utcnow())
     return View(
         code=consultation.code,
         title=consultation.title,

@@ -175,6 +175,24 @@ def _seen_before(session: Session, event: InboundEvent) -> bool:
     return not insert_once(session, Delivery(platform=key[0], delivery_id=key[1]))
 
 
+def closed_text(consultation: Round, language: str, now: datetime) -> str | None:
+    """Why a round takes no answers now, for the person reading; None while it is open."""
+    if is_open(consultation, now):
+        return None
+    if consultation.closes_at is not None and consultation.closes_at <= now:
+        return translate(
+            language,
+            "The consultation {code} closed on {day}. Thank you; answers given "
+            "before then are kept.",
+        ).format(
+            code=consultation.code,
+            day=formatting.day(consultation.closes_at, language, consultation.timezone),
+        )
+    return translate(language, "The consultation {code} is not open yet.").format(
+        code=consultation.code
+    )
+
+
 def _is_note(step: Step) -> bool:
     return step.question is not None and step.question.kind is Kind.NOTE
 
@@ -696,14 +714,7 @@ class _Turn:
         return offered[0]
 
     def _closed_text(self, consultation: Round) -> str:
-        if consultation.closes_at is not None and consultation.closes_at <= self.now:
-            return self.t(
-                "The consultation {code} closed on {day}. Thank you; answers given "
-                "before then are kept.",
-                code=consultation.code,
-                day=formatting.day(consultation.closes_at, self.language, consultation.timezone),
-            )
-        return self.t("The consultation {code} is not open yet.", code=consultation.code)
+        return closed_text(consultation, self.language, self.now) or ""
 
     def ask_consent(self) -> None:
         conversation = self._live()

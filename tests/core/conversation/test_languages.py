@@ -19,12 +19,13 @@ from core.messages import Expect, OutboundMessage
 from core.models import Answer, Conversation, ConversationStatus
 from core.models import Participant as StoredParticipant
 from surveys.definition import Question, Survey, localized
-from tests.conftest import FIXTURES, PSEUDONYM_KEY
+from surveys.templates import template_path
+from tests.conftest import PSEUDONYM_KEY
 from tests.core.conversation.conftest import NOW, open_round
 from tests.fakes.catalogs import MissingMessages, recording_missing_messages
 from tests.fakes.chat import Participant
 
-UPR_TEMPLATE = (FIXTURES.parents[1] / "surveys" / "templates" / "upr-midterm-cso.yaml").resolve()
+UPR_TEMPLATE = template_path("upr-midterm-cso")
 CODE = "UPR6"
 WELCOME = "Welcome to “{title}”."
 # What a person types for several choices: each language's comma.
