@@ -89,6 +89,9 @@ def add_participant(
         display_name=(display_name or "").strip() or None,
         organisation_id=org.id if org else None,
         language=language,
+        # A language the organiser recorded for the person (from an invitee list, say) is a
+        # choice made for them; a platform's hint does not override it.
+        language_chosen=language is not None,
         # Added by an organiser: the organiser vouches for the role.
         verified_at=utcnow(),
     )

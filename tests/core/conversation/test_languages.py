@@ -12,12 +12,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from core import people
 from core.bidi import FSI, PDI
 from core.conversation.words import NUMBER_WORDS
 from core.i18n import SUPPORTED_LANGUAGES, translate
 from core.messages import Expect, OutboundMessage
-from core.models import Answer, Conversation, ConversationStatus
+from core.models import Answer, Conversation, ConversationStatus, PlatformIdentity
 from core.models import Participant as StoredParticipant
+from core.vocabulary import Platform, Role
 from surveys.definition import Question, Survey, localized
 from surveys.templates import template_path
 from tests.conftest import PSEUDONYM_KEY
@@ -313,3 +315,15 @@ def test_a_recommendation_without_a_translation_is_shown_in_the_round_default_an
     assert "Обеспечить бесплатную регистрацию каждого ребёнка" in said
     note = translate("ru", "(Not available in your language: shown in {language}.)")
     assert note.split("{")[0] in said
+
+
+def test_a_language_an_organiser_recorded_outranks_the_platform_hint(database):
+    _open(database)
+    with database.unit_of_work() as session:
+        invitee = people.add_participant(
+            session, pseudonym_key=PSEUDONYM_KEY, role=Role.CIVIL_SOCIETY, language="ar"
+        )
+        invitee.identities.append(PlatformIdentity(platform=Platform.TERMINAL, external_id="inv"))
+    person = Participant(database, PSEUDONYM_KEY, sender="inv", language_hint="ru", now=NOW)
+    person.send(CODE)
+    assert all(m.language == "ar" for m in person.last)
