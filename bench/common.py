@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+# What every Consulta server process imports, whatever it then does: the reference process
+# of the memory and start-up figures imports these and nothing else.
+BARE_IMPORTS = ("fastapi", "slack_bolt", "telegram", "sqlalchemy", "babel", "apscheduler")
+_BARE_IMPORT_CODE = (
+    f"import {', '.join(BARE_IMPORTS)}\n"
+    "from pathlib import Path\n"
+    "status = Path('/proc/self/status').read_text()\n"
+    "rss = next(line.split()[1] for line in status.splitlines() if line.startswith('VmRSS:'))\n"
+    "print('imported', rss, flush=True)\n"
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,48 @@ def rotate(works: dict[str, Callable[[], None]], repeats: int) -> dict[str, floa
         for name, work in works.items():
             times[name].append(_timed(work))
     return {name: statistics.median(taken) for name, taken in times.items()}
+
+
+def rss_of(pid: int) -> int:
+    """Resident memory of a running process in bytes (VmRSS from /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+def bare_import() -> tuple[float, int]:
+    """One fresh Python importing BARE_IMPORTS: seconds from spawn to imported, and its RSS.
+
+    The time is taken from this side, from just before the process is spawned to the line it
+    prints once its imports are done, so interpreter start-up counts as it does for a server.
+    """
+    # The repository's interpreter, from a neutral folder so no .env or local module is read.
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _BARE_IMPORT_CODE],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd="/",
+        env={k: v for k, v in os.environ.items() if not k.startswith("CONSULTA_")},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    seconds = time.perf_counter() - started
+    process.wait()
+    words = line.split()
+    if process.returncode != 0 or len(words) != 2 or words[0] != "imported":
+        raise RuntimeError(f"the bare import process failed ({process.returncode}): {line!r}")
+    return seconds, int(words[1]) * 1024
+
+
+def bare_import_baseline(repeats: int = 5) -> tuple[float, int]:
+    """Median seconds to imported and median RSS in bytes of `repeats` bare_import runs."""
+    runs = [bare_import() for _ in range(repeats)]
+    return (
+        statistics.median(seconds for seconds, _ in runs),
+        int(statistics.median(rss for _, rss in runs)),
+    )
 
 
 def _timed(work: Callable[[], None]) -> float:
