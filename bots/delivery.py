@@ -9,6 +9,7 @@ import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.dispatcher import Dispatcher, Sender
+from bots.metrics import DISABLED, Metrics
 from bots.senders import TelegramSender, WebhookSender
 from bots.slack_bot import SlackSender
 from bots.telegram_bot import make_bot
@@ -65,9 +66,12 @@ async def open_senders(settings: Settings) -> Senders:
 
 
 def dispatcher_for(
-    database: Database, senders: Senders, limiters: dict[Platform, RateLimiter]
+    database: Database,
+    senders: Senders,
+    limiters: dict[Platform, RateLimiter],
+    metrics: Metrics = DISABLED,
 ) -> Dispatcher | None:
     """The worker's dispatcher, or None when no platform is configured to send to."""
     if not senders.senders:
         return None
-    return Dispatcher(database, senders.senders, limiters)
+    return Dispatcher(database, senders.senders, limiters, metrics=metrics)

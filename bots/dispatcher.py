@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bots.metrics import DISABLED, Metrics
 from core import outbox
 from core.db import Database
 from core.messages import OutboundMessage
-from core.models import utcnow
+from core.models import OutboxStatus, utcnow
 from core.outbox import Outcome
 from core.ratelimit import RateLimiter
 from core.vocabulary import Platform
@@ -57,6 +58,7 @@ class Dispatcher:
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
     # Waits for the bot-wide limit up to this long are paced in place; longer ones go back.
     pace_within_seconds: float = 1.0
+    metrics: Metrics = DISABLED
 
     async def run_once(self, ids: list[int] | None = None) -> int:
         """Claim one batch, send what the limits allow, record every outcome; returns sent.
@@ -77,7 +79,7 @@ class Dispatcher:
         failed: set[tuple[Platform, str]] = set()
         waiting: set[tuple[Platform, str]] = set()
         held: list[tuple[int, datetime]] = []
-        for row_id, platform, recipient, payload in rows:
+        for row_id, platform, recipient, payload, uncertain in rows:
             key = (platform, recipient)
             if key in waiting:
                 held.append((row_id, now + timedelta(milliseconds=1)))
@@ -105,6 +107,7 @@ class Dispatcher:
                     gate,
                     outcomes,
                     failed,
+                    uncertain,
                 )
             )
         await asyncio.gather(*tails.values())
@@ -120,6 +123,7 @@ class Dispatcher:
         gate: asyncio.Semaphore,
         outcomes: dict[int, SendResult],
         failed: set[tuple[Platform, str]],
+        uncertain: bool = False,
     ) -> None:
         if previous is not None:
             await previous
@@ -131,31 +135,42 @@ class Dispatcher:
             return
         platform, recipient = key
         async with gate:
+            started = time.perf_counter()
             try:
                 result = await self.senders[platform].send(recipient, message)
             except Exception as failure:  # a sender bug must not lose the row
                 log.exception("sender failed", extra={"fields": {"platform": platform.value}})
                 result = SendResult(Outcome.ERROR, error=type(failure).__name__)
+            self.metrics.sent(platform, time.perf_counter() - started)
+        if result.outcome is Outcome.RETRY_AFTER:
+            self.metrics.rate_limited(platform)
+        elif result.outcome is Outcome.SENT and uncertain:
+            self.metrics.possible_double_send(platform)
         outcomes[row_id] = result
         if result.outcome is not Outcome.SENT:
             failed.add(key)
 
     def _claim(
         self, now: datetime, ids: list[int] | None
-    ) -> list[tuple[int, Platform, str, dict[str, object]]]:
+    ) -> list[tuple[int, Platform, str, dict[str, object], bool]]:
         with self.database.unit_of_work() as session:
             claimed = outbox.claim(
                 session, now=now, limit=self.batch_size, platforms=tuple(self.senders), ids=ids
             )
-            return [(r.id, r.platform, r.recipient, r.payload) for r in claimed]
+            # An earlier attempt of these may have reached the platform (lease ran out, timeout).
+            return [
+                (r.id, r.platform, r.recipient, r.payload, r.uncertain_attempts > 0)
+                for r in claimed
+            ]
 
     def _record(
         self, ids: list[int], results: list[SendResult], held: list[tuple[int, datetime]]
     ) -> None:
         now = self.clock()
+        dead: list[Platform] = []
         with self.database.unit_of_work() as session:
             for row_id, result in zip(ids, results, strict=True):
-                outbox.complete(
+                row = outbox.complete(
                     session,
                     row_id,
                     result.outcome,
@@ -163,8 +178,13 @@ class Dispatcher:
                     error=result.error,
                     retry_after=result.retry_after,
                 )
+                if row.status is OutboxStatus.DEAD:
+                    dead.append(row.platform)
             for row_id, not_before in held:
                 outbox.release(session, row_id, not_before)
+        # Counted once the commit has made them dead letters.
+        for platform in dead:
+            self.metrics.dead_letter(platform)
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
         """Dispatch until stopped, resting only when there is nothing to send."""

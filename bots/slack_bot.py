@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from adapters import slack
 from bots.dispatcher import Dispatcher, SendResult
 from bots.inbound import receive, receive_and_queue
+from bots.metrics import DISABLED, Metrics
 from core import outbox
 from core.clusters import find_cluster, list_entities
 from core.config import ConfigError, Settings
@@ -162,14 +163,16 @@ class _Bot:
         database: Database,
         client: AsyncWebClient,
         limiter: RateLimiter,
+        metrics: Metrics = DISABLED,
     ) -> None:
         self.settings = settings
         self.database = database
+        self.metrics = metrics
         self.client = client
         self.sender = SlackSender(client)
         # Replies go through the outbox like every other message; this sends them at once.
         self.express = Dispatcher(
-            database, {Platform.SLACK: self.sender}, {Platform.SLACK: limiter}
+            database, {Platform.SLACK: self.sender}, {Platform.SLACK: limiter}, metrics=metrics
         )
         self.people: dict[str, _Person] = {}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -214,8 +217,10 @@ class _Bot:
             # Of a Done press's presses, only the last one's replies matter (see
             # adapters.slack); the others' are not kept.
             for event in ticks:
-                await asyncio.to_thread(receive, self.database, self.settings, event)
-            queued = await asyncio.to_thread(receive_and_queue, self.database, self.settings, last)
+                await asyncio.to_thread(receive, self.database, self.settings, event, self.metrics)
+            queued = await asyncio.to_thread(
+                receive_and_queue, self.database, self.settings, last, self.metrics
+            )
         except Exception as error:
             # Database errors quote their parameters, which hold Slack user ids: log the kind.
             log.error("a Slack payload could not be processed: %s", type(error).__name__)
@@ -463,7 +468,10 @@ def post_from_slack(database: Database, user: str, draft: Mapping[str, Any]) -> 
 
 
 def make_app(
-    settings: Settings, database: Database, limiter: RateLimiter | None = None
+    settings: Settings,
+    database: Database,
+    limiter: RateLimiter | None = None,
+    metrics: Metrics = DISABLED,
 ) -> AsyncApp:
     """The bolt app for the workspace, its Web API client pointed at settings.slack_api_url."""
     token = settings.secret("slack_bot_token")
@@ -480,7 +488,7 @@ def make_app(
         signing_secret=settings.secret("slack_signing_secret") or "",
         process_before_response=True,
     )
-    bot = _Bot(settings, database, client, limiter or slack_limits())
+    bot = _Bot(settings, database, client, limiter or slack_limits(), metrics)
     _BOTS[app] = bot
     everything = re.compile(".*")
 

@@ -20,6 +20,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from adapters.telegram import ChatMemberChange, parse_update, to_event
 from bots.dispatcher import Dispatcher
 from bots.inbound import receive_and_queue
+from bots.metrics import DISABLED, Metrics
 from bots.senders import TelegramSender
 from core.config import ConfigError, Settings
 from core.db import Database
@@ -70,21 +71,36 @@ def make_bot(settings: Settings) -> Bot:
 
 
 async def process_update(
-    bot: Bot, database: Database, settings: Settings, data: dict[str, Any], express: Dispatcher
+    bot: Bot,
+    database: Database,
+    settings: Settings,
+    data: dict[str, Any],
+    express: Dispatcher,
+    metrics: Metrics = DISABLED,
 ) -> None:
     """Parse one update's JSON and handle it; NotAnUpdate when the JSON is not an update."""
-    await handle_update(bot, database, settings, parse_update(data, bot), express)
+    await handle_update(bot, database, settings, parse_update(data, bot), express, metrics)
 
 
-def express_dispatcher(bot: Bot, database: Database, limiter: RateLimiter) -> Dispatcher:
+def express_dispatcher(
+    bot: Bot, database: Database, limiter: RateLimiter, metrics: Metrics = DISABLED
+) -> Dispatcher:
     """A dispatcher for this bot alone, to send a request's replies the moment they commit."""
     return Dispatcher(
-        database, {Platform.TELEGRAM: TelegramSender(bot)}, {Platform.TELEGRAM: limiter}
+        database,
+        {Platform.TELEGRAM: TelegramSender(bot)},
+        {Platform.TELEGRAM: limiter},
+        metrics=metrics,
     )
 
 
 async def handle_update(
-    bot: Bot, database: Database, settings: Settings, update: Update, express: Dispatcher
+    bot: Bot,
+    database: Database,
+    settings: Settings,
+    update: Update,
+    express: Dispatcher,
+    metrics: Metrics = DISABLED,
 ) -> None:
     """Run one update through the engine, replies queued in the same commit, then send them."""
     event = to_event(update, bot_username=bot.username)
@@ -98,7 +114,7 @@ async def handle_update(
     if isinstance(event, InboundEvent):
         # The engine's unit of work is blocking database work: keep it off the event loop.
         queued = await anyio.to_thread.run_sync(
-            partial(receive_and_queue, database, settings, event)
+            partial(receive_and_queue, database, settings, event, metrics)
         )
     if update.callback_query is not None:
         # Stops the spinner on the pressed button, also for presses we do not use.

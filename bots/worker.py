@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from bots.dispatcher import Dispatcher
+from bots.metrics import DISABLED, Metrics
 from core.db import Database
 from core.models import utcnow
 from core.schedule import run_due
@@ -103,6 +104,7 @@ async def run_worker(
     stop: asyncio.Event,
     tick_seconds: float = TICK_SECONDS,
     ticked: Callable[[dict[str, Any] | None], None] | None = None,
+    metrics: Metrics = DISABLED,
 ) -> None:
     """Run the scheduler and the dispatcher until stopped."""
     leadership = Leadership(database)
@@ -110,6 +112,7 @@ async def run_worker(
 
     async def scheduled_tick() -> None:
         report = await asyncio.to_thread(tick, database, leadership)
+        metrics.ticked()
         if ticked is not None:
             ticked(report)
 

@@ -66,8 +66,18 @@ def record(
     )
 
 
+# Where a session counts the answers it stored, for callers that report how many a turn made.
+STORED_KEY = "consulta.answers_stored"
+
+
+def stored_in(session: Session) -> int:
+    """How many answers (versions included) this session has stored so far."""
+    return int(session.info.get(STORED_KEY, 0))
+
+
 def add_version(session: Session, answer: Answer, *same_slot: ColumnElement[bool]) -> Answer:
     """Store the answer as the next version of the slot `same_slot` selects."""
+    session.info[STORED_KEY] = stored_in(session) + 1
     latest = session.scalar(select(func.max(Answer.version)).where(*same_slot))
     session.execute(update(Answer).where(*same_slot, Answer.is_current).values(is_current=False))
     answer.version = (latest or 0) + 1

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = Field(
         default=None, description="The bot's @username, for t.me join links."
     )
+    metrics: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at /metrics (on or off); off answers 404.",
+    )
     language: str | None = Field(
         default=None,
         description="Language of the command line's messages (en, fr, es, ar, ru or zh); "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -264,3 +264,29 @@ def dead_letters(session: Session, limit: int = 50) -> list[OutboxMessage]:
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The pending messages of one platform: how many, and how long the oldest has waited."""
+
+    platform: Platform
+    depth: int
+    oldest_age_seconds: float
+
+
+def waiting_by_platform(session: Session, now: datetime | None = None) -> list[Waiting]:
+    """Pending messages per platform and the age of the oldest, in one grouped query."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(
+            OutboxMessage.platform, func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)
+        )
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .group_by(OutboxMessage.platform)
+        .order_by(OutboxMessage.platform)
+    )
+    return [
+        Waiting(platform, int(depth), max((now - oldest).total_seconds(), 0.0))
+        for platform, depth, oldest in rows
+    ]

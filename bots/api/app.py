@@ -14,6 +14,7 @@ from bots.api.middleware import RequestContext
 from bots.api.routes import (
     exports,
     health,
+    metrics,
     outbox,
     people,
     recommendations,
@@ -28,6 +29,7 @@ from bots.api.routes import (
 from bots.bootstrap import start
 from bots.dashboard import install as install_dashboard
 from bots.delivery import default_limiters, dispatcher_for, open_senders
+from bots.metrics import Metrics
 from bots.web_channel import install as install_web_channel
 from bots.worker import run_worker
 from core.config import Settings
@@ -56,8 +58,12 @@ def create_app(
         if worker:
             senders = await open_senders(settings)
             app.state.closers.append(senders.close)
-            dispatcher = dispatcher_for(app.state.database, senders, app.state.limiters)
-            background = asyncio.create_task(run_worker(app.state.database, dispatcher, stop))
+            dispatcher = dispatcher_for(
+                app.state.database, senders, app.state.limiters, app.state.metrics
+            )
+            background = asyncio.create_task(
+                run_worker(app.state.database, dispatcher, stop, metrics=app.state.metrics)
+            )
         try:
             yield
         finally:
@@ -76,6 +82,10 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    # One registry per app, so tests and several apps in one process never share counters.
+    app.state.metrics = Metrics(
+        enabled=settings.metrics, database=lambda: getattr(app.state, "database", None)
+    )
     app.add_middleware(RequestContext)
     refusals.install(app)
     app.include_router(health.router)
@@ -87,6 +97,7 @@ def create_app(
     app.include_router(updates.router)
     app.include_router(results.router)
     app.include_router(report.router)
+    metrics.install(app, app.state.metrics)
     for channel in (telegram, slack, webhook):
         channel.install(app)
     install_dashboard(app)

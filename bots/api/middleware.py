@@ -9,6 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bots.metrics import REFUSED, channel_for_path
 from core.i18n import SOURCE_LANGUAGE, preferred_language, translate
 from core.logs import request_id
 
@@ -79,6 +80,11 @@ class RequestContext:
             request_id.reset(token)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        channel = channel_for_path(scope["path"])
+        app = scope.get("app")
+        metrics = getattr(getattr(app, "state", None), "metrics", None)
+        if channel is not None and metrics is not None:
+            metrics.inbound(channel, REFUSED)
         # No token has been read yet: the caller's Accept-Language is all there is to go by.
         header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
         language = preferred_language(header) or SOURCE_LANGUAGE

@@ -505,7 +505,7 @@ def review(
 
 @router.get("/outbox")
 def outbox_page(request: Request, visit: SignedIn) -> Response:
-    """Messages by platform and state, and the dead letters: never content or recipients."""
+    """Messages by state, waiting and given up on, per platform: never content or recipients."""
     with work(request) as session:
         dead = [
             {
@@ -523,5 +523,7 @@ def outbox_page(request: Request, visit: SignedIn) -> Response:
             visit=visit,
             section="outbox",
             counts=outbox.status_counts(session),
+            # The same figures /metrics serves, from the same query.
+            waiting=outbox.waiting_by_platform(session),
             dead=dead,
         )

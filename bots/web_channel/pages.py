@@ -28,6 +28,7 @@ from adapters import web
 from bots.dashboard import sessions
 from bots.dashboard.web import database_of, page_environment, see_other, work
 from bots.inbound import receive
+from bots.metrics import DISABLED, REFUSED, Metrics
 from bots.web_channel import signing
 from core import formatting
 from core.conversation.engine import closed_text, current_prompts
@@ -306,6 +307,10 @@ def _keys(request: Request, language: str) -> sessions.Keys:
     return signing.derive(secret)
 
 
+def _metrics(request: Request) -> Metrics:
+    return getattr(request.app.state, "metrics", DISABLED)
+
+
 def _form_refused(language: str) -> WebRefusal:
     return WebRefusal(
         403,
@@ -357,6 +362,7 @@ def start(
     chosen = language if language in landing.languages else landing.language
     keys = _keys(request, chosen)
     if not signing.form_token_matches(keys, landing.code, None, form_token):
+        _metrics(request).inbound("web", REFUSED)
         raise _form_refused(chosen)
     if landing.blocked is not None:
         return see_other(f"{PREFIX}/{landing.code}?lang={chosen}")
@@ -370,7 +376,7 @@ def start(
         language_hint=chosen,
     )
     assert isinstance(event, InboundEvent)
-    replies = receive(database_of(request), request.app.state.settings, event)
+    replies = receive(database_of(request), request.app.state.settings, event, _metrics(request))
     exchange = web.exchange_of(replies)
     return _after_post(request, keys, landing.code, key, signing.Flash(notices=exchange.notices))
 
@@ -400,6 +406,7 @@ def take_form(
         view = _view(session, request, code, key)
     keys = _keys(request, view.language)
     if not signing.form_token_matches(keys, view.code, key, form_token):
+        _metrics(request).inbound("web", REFUSED)
         raise _form_refused(view.language)
     current = view.question
     if action in ("answer", "skip", "back") and prompt != (current.fingerprint if current else ""):
@@ -422,7 +429,7 @@ def take_form(
     if isinstance(made, web.Problem):
         flash = signing.Flash(problems=(made.text,), fingerprint=prompt, **kept)
         return _after_post(request, keys, view.code, key, flash)
-    replies = receive(database_of(request), request.app.state.settings, made)
+    replies = receive(database_of(request), request.app.state.settings, made, _metrics(request))
     exchange = web.exchange_of(replies)
     # Asked the same question again: the engine did not take the answer, and said why.
     refused = (

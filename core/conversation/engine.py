@@ -127,10 +127,34 @@ class EngineContext:
     now: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Processed:
+    """What one inbound event did: the replies, whether it was a redelivery, answers stored."""
+
+    replies: list[OutboundMessage]
+    duplicate: bool
+    answers_stored: int
+
+
+def process(session: Session, event: InboundEvent, context: EngineContext) -> Processed:
+    """Process one inbound event in the caller's transaction, and say what it did."""
+    if event.delivery_id and _seen_before(session, event):
+        return Processed([], duplicate=True, answers_stored=0)
+    before = answer_store.stored_in(session)
+    replies = _respond(session, event, context)
+    return Processed(
+        replies, duplicate=False, answers_stored=answer_store.stored_in(session) - before
+    )
+
+
 def handle(session: Session, event: InboundEvent, context: EngineContext) -> list[OutboundMessage]:
     """Process one inbound event and return the replies, in the caller's transaction."""
-    if event.delivery_id and _seen_before(session, event):
-        return []
+    return process(session, event, context).replies
+
+
+def _respond(
+    session: Session, event: InboundEvent, context: EngineContext
+) -> list[OutboundMessage]:
     if not event.is_private:
         # Answers are personal: nothing said in a group is stored.
         language = event.language_hint or "en"

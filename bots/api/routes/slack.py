@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from bots import slack_bot
+from bots.metrics import REFUSED, Metrics
 from core.config import Settings
 from core.vocabulary import Platform
 
@@ -46,7 +47,10 @@ def _handler(app: FastAPI) -> AsyncSlackRequestHandler:
     if handler is not None:
         return handler
     bolt = slack_bot.make_app(
-        app.state.settings, app.state.database, app.state.limiters[Platform.SLACK]
+        app.state.settings,
+        app.state.database,
+        app.state.limiters[Platform.SLACK],
+        app.state.metrics,
     )
     handler = AsyncSlackRequestHandler(bolt)
     app.state.slack_handler = handler
@@ -80,5 +84,7 @@ def install(app: FastAPI) -> None:
         problem = refusal(secret, request.headers, body, time.time())
         if problem is not None:
             log.warning("refused a Slack request: %s", problem)
+            metrics: Metrics = request.app.state.metrics
+            metrics.inbound("slack", REFUSED)
             return JSONResponse({"detail": problem}, status_code=401)
         return await _handler(request.app).handle(request)

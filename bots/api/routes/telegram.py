@@ -13,6 +13,7 @@ from telegram import Bot
 
 from adapters.telegram import NotAnUpdate
 from bots.dispatcher import Dispatcher
+from bots.metrics import REFUSED, Metrics
 from bots.telegram_bot import express_dispatcher, make_bot, process_update, quiet_library_logs
 from core.config import Settings
 from core.db import Database
@@ -42,15 +43,19 @@ def install(app: FastAPI) -> None:
         """Take one update from Telegram; a non-2xx answer makes Telegram deliver it again."""
         settings: Settings = request.app.state.settings
         database: Database = request.app.state.database
+        metrics: Metrics = request.app.state.metrics
         if not _authentic(request, settings):
+            metrics.inbound("telegram", REFUSED)
             return _refusal(403, "missing or wrong secret token")
         if settings.secret("telegram_token") is None:
             return _refusal(503, "the Telegram bot token is not configured")
         try:
             data = json.loads(await request.body())
         except ValueError:
+            metrics.inbound("telegram", REFUSED)
             return _refusal(400, "the body is not JSON")
         if not isinstance(data, dict):
+            metrics.inbound("telegram", REFUSED)
             return _refusal(400, "the body is not a Telegram update")
         try:
             bot = await _bot(request.app, settings)
@@ -60,8 +65,10 @@ def install(app: FastAPI) -> None:
             )
             return _refusal(503, "the Telegram Bot API is unreachable; try again")
         try:
-            await process_update(bot, database, settings, data, _express(request.app, bot))
+            express = _express(request.app, bot)
+            await process_update(bot, database, settings, data, express, metrics)
         except NotAnUpdate as wrong:
+            metrics.inbound("telegram", REFUSED)
             return _refusal(400, str(wrong))
         except Exception as failure:
             # Nothing was committed; Telegram delivers the update again. Only the error's type
@@ -75,7 +82,9 @@ def _express(app: FastAPI, bot: Bot) -> Dispatcher:
     """The app's dispatcher for sending replies as soon as their update commits."""
     express: Dispatcher | None = getattr(app.state, "telegram_express", None)
     if express is None or express.senders[Platform.TELEGRAM].bot is not bot:  # type: ignore[attr-defined]
-        express = express_dispatcher(bot, app.state.database, app.state.limiters[Platform.TELEGRAM])
+        express = express_dispatcher(
+            bot, app.state.database, app.state.limiters[Platform.TELEGRAM], app.state.metrics
+        )
         app.state.telegram_express = express
     return express
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters import webhook
 from bots.inbound import receive
+from bots.metrics import REFUSED, Metrics
 from core import outbox
 from core.config import Settings
 from core.db import Database
@@ -51,6 +52,9 @@ def _checked(request: Request, body: bytes) -> str:
         return webhook.verify(secret, request.headers, body, time.time())
     except webhook.WebhookRejected as rejected:
         log.warning("webhook request refused: %s", rejected)
+        if request.method == "POST":
+            metrics: Metrics = request.app.state.metrics
+            metrics.inbound("webhook", REFUSED)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(rejected)) from None
 
 
@@ -68,19 +72,22 @@ async def inbound(request: Request) -> dict[str, Any]:
     """Take one signed message; the replies come back in the response, after the commit."""
     body = await request.body()
     delivery_id = _checked(request, body)
+    metrics: Metrics = request.app.state.metrics
     try:
         message = webhook.InboundMessage.model_validate_json(body)
     except ValidationError as invalid:
+        metrics.inbound("webhook", REFUSED)
         problems = invalid.errors(include_url=False, include_input=False, include_context=False)
         if any(p["type"] == "json_invalid" for p in problems):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "the body is not valid JSON") from None
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems) from None
     if message.text is None and message.choice is None:
+        metrics.inbound("webhook", REFUSED)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give text or choice")
     database: Database = request.app.state.database
     settings: Settings = request.app.state.settings
     replies = await run_in_threadpool(
-        receive, database, settings, webhook.to_event(message, delivery_id)
+        receive, database, settings, webhook.to_event(message, delivery_id), metrics
     )
     return {"replies": [webhook.render(reply) for reply in replies]}
 
