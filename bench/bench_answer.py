@@ -26,20 +26,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import Table, func, insert, select
 
-from bench.common import Figure
+from bench.common import Figure, open_round_on
 from bench.fake_bot_api import FakeBotApi
-from core import migrate, rounds
+from core import migrate
 from core.db import Database
 from core.importing.service import ImportOptions, import_recommendations
 from core.messages import InboundEvent
-from core.models import Answer, Base, Conversation, Delivery, Participant, PlatformIdentity, utcnow
-from core.survey_store import save_survey
+from core.models import Answer, Base, Conversation, Delivery, Participant, PlatformIdentity
 from core.vocabulary import Platform
 from surveys.loading import load_survey_text
 
@@ -197,19 +195,7 @@ def _seed(path: Path, workdir: Path) -> None:
     summary = import_recommendations(database, source, ImportOptions(country="Benchland"))
     assert summary.committed, summary
     survey = load_survey_text(SURVEY, "bench-status-loop.yaml")
-    now = utcnow()
-    with database.unit_of_work() as session:
-        save_survey(session, survey)
-        plan = rounds.RoundPlan(
-            title="Bench round",
-            survey=survey.id,
-            code=CODE,
-            scope=rounds.Scope(country="Benchland"),
-            opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=30),
-        )
-        rounds.create_round(session, plan)
-        rounds.open_round(session, CODE, now=now)
+    open_round_on(database, survey, CODE, "Benchland")
     # One participant joins and agrees through the engine; the rest are copies of them.
     from bots.inbound import receive
     from core.config import Settings

@@ -35,20 +35,19 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
-from bench.common import Figure
+from bench.common import Figure, open_round_on
 from bots.inbound import receive
-from core import migrate, rounds
+from core import migrate
 from core.config import Settings
 from core.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from core.demo import RECOMMENDATIONS
 from core.importing.service import ImportOptions, import_recommendations
 from core.messages import InboundEvent
-from core.survey_store import save_survey
 from core.vocabulary import Platform
 from surveys.loading import load_survey_file
 
@@ -145,21 +144,15 @@ def _open_round(path: Path) -> None:
         if not summary.committed:
             raise RuntimeError(f"importing {RECOMMENDATIONS} failed: {summary}")
         survey = load_survey_file(SURVEY)
-        now = datetime.now(UTC)
-        with database.unit_of_work() as session:
-            save_survey(session, survey)
-            plan = rounds.RoundPlan(
-                title="Mid-term check",
-                survey=survey.id,
-                code=ROUND_CODE,
-                scope=rounds.Scope(country=COUNTRY),
-                opens_at=now - timedelta(days=1),
-                closes_at=now + timedelta(days=30),
-                # Written answers would otherwise be followed by a who-may-see-this question.
-                allow_disclosure_choice=False,
-            )
-            rounds.create_round(session, plan)
-            rounds.open_round(session, ROUND_CODE, now=now)
+        # Written answers would otherwise be followed by a who-may-see-this question.
+        open_round_on(
+            database,
+            survey,
+            ROUND_CODE,
+            COUNTRY,
+            title="Mid-term check",
+            allow_disclosure_choice=False,
+        )
     finally:
         # The last connection to close checkpoints the WAL, so the file can be copied alone.
         database.dispose()

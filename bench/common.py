@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # What every Consulta server process imports, whatever it then does: the reference process
 # of the memory and start-up figures imports these and nothing else.
@@ -151,3 +152,26 @@ def table(figures: list[Figure]) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def open_round_on(database: Any, survey: Any, code: str, country: str, **plan: Any) -> None:
+    """Save a survey and open a round on it over a country's recommendations, for a month."""
+    from datetime import UTC, datetime, timedelta
+
+    from core import rounds
+    from core.survey_store import save_survey
+
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        save_survey(session, survey)
+        details = rounds.RoundPlan(
+            title=plan.pop("title", "Bench round"),
+            survey=survey.id,
+            code=code,
+            scope=rounds.Scope(country=country),
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=30),
+            **plan,
+        )
+        rounds.create_round(session, details)
+        rounds.open_round(session, code, now=now)
