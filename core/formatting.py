@@ -11,7 +11,7 @@ from babel.dates import format_date, format_time, get_timezone_location
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
-from core.i18n import base_language
+from core.i18n import base_language, supported_language
 from core.timezones import zone_of
 
 # CLDR's locale for each supported language; Chinese is written in Simplified characters.
@@ -90,6 +90,11 @@ def language_name(code: str, in_language: str | None) -> str:
 
 
 def own_language_name(code: str) -> str:
-    """A language's name in that language, for pickers: English, Français, العربية."""
+    """A language's name in that language, for pickers: English, Français, العربية.
+
+    A code Consulta does not speak is shown as it is.
+    """
+    if supported_language(code) is None:
+        return code
     name = Locale.parse(locale_of(code)).get_language_name(locale_of(code)) or code
     return name[:1].upper() + name[1:]

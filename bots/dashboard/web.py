@@ -267,11 +267,6 @@ def _listing(context: Context, items: Iterable[Any]) -> Markup:
     return Markup(formatting.names(escaped, _language(context)))
 
 
-def _language_name(code: str) -> str:
-    """A language's name in that language (English, Français, العربية), or its code."""
-    return formatting.own_language_name(code) if supported_language(code) else code
-
-
 def wrap(text: object, tag: str, css_class: str = "") -> Markup:
     """Text in one element, for the words of a message: code, strong or a span with a class."""
     attribute = Markup(' class="{}"').format(css_class) if css_class else Markup("")
@@ -305,7 +300,7 @@ def _environment() -> Environment:
     env.filters["count"] = _count
     env.filters["shown"] = _shown
     env.filters["listing"] = _listing
-    env.filters["language_name"] = _language_name
+    env.filters["language_name"] = formatting.own_language_name
     env.filters["wrap"] = wrap
     env.filters["urlpart"] = lambda value: quote(str(value), safe="")
     env.globals["direction"] = direction

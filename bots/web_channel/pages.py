@@ -31,7 +31,7 @@ from bots.inbound import receive
 from bots.metrics import DISABLED, REFUSED, Metrics
 from bots.web_channel import signing
 from core import formatting
-from core.conversation.engine import closed_text, current_prompts
+from core.conversation.engine import closed_text, current_prompts, offered_languages
 from core.errors import NotFound
 from core.i18n import (
     N_,
@@ -57,14 +57,9 @@ log = logging.getLogger("consulta.web")
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
-def _language_name(code: str) -> str:
-    """A language's name in that language (English, Français, العربية), or its code."""
-    return formatting.own_language_name(code) if supported_language(code) else code
-
-
 def _environment() -> Environment:
     env = page_environment(HERE / "templates")
-    env.filters["language_name"] = _language_name
+    env.filters["language_name"] = formatting.own_language_name
     env.globals["direction"] = direction
     env.globals["prefix"] = PREFIX
     env.globals["form_field"] = FORM_FIELD
@@ -139,9 +134,7 @@ def _offered(session: Session, consultation: Round) -> tuple[str, ...] | None:
     version = latest_version(session, consultation.survey_id or 0)
     if version is None:
         return None
-    survey = definition_of(version)
-    offered = tuple(c for c in consultation.languages if c in survey.languages)
-    return offered or (survey.default_language,)
+    return offered_languages(consultation, definition_of(version))
 
 
 def _first_language(request: Request, offered: tuple[str, ...], consultation: Round) -> str:

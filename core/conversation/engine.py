@@ -66,7 +66,6 @@ from surveys.definition import (
     LoopSelection,
     Question,
     Survey,
-    localized,
 )
 
 LIVE = (
@@ -199,6 +198,13 @@ def _seen_before(session: Session, event: InboundEvent) -> bool:
     return not insert_once(session, Delivery(platform=key[0], delivery_id=key[1]))
 
 
+def offered_languages(consultation: Round, survey: Survey) -> tuple[str, ...]:
+    """The languages a round is answered in: its own the survey speaks, else the survey's."""
+    offered = tuple(c for c in consultation.languages if c in survey.languages)
+    others = (c for c in survey.languages if c != survey.default_language)
+    return offered or (survey.default_language, *others)
+
+
 def closed_text(consultation: Round, language: str, now: datetime) -> str | None:
     """Why a round takes no answers now, for the person reading; None while it is open."""
     if is_open(consultation, now):
@@ -267,6 +273,8 @@ class _Turn:
         self._scope: LoopScope | None = None
         self._steps: list[Step] | None = None
         self._profile_ids: frozenset[str] | None = None
+        # The languages survey wording was shown in because the person's was missing.
+        self._shown_in: set[str] = set()
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -727,9 +735,7 @@ class _Turn:
         self._profile_ids = None
 
     def _language_for(self, consultation: Round, survey: Survey) -> str:
-        offered = [code for code in consultation.languages if code in survey.languages] or [
-            survey.default_language
-        ]
+        offered = offered_languages(consultation, survey)
         for candidate in (self.participant.language, _supported(self.event.language_hint)):
             if candidate in offered:
                 return candidate
@@ -962,8 +968,7 @@ class _Turn:
     def _offered_languages(self) -> list[str]:
         if self.conversation is None:
             return list(SUPPORTED_LANGUAGES)
-        offered = [c for c in self.conversation.round.languages if c in self.survey.languages]
-        return offered or list(self.survey.languages)
+        return list(offered_languages(self.conversation.round, self.survey))
 
     def choose_language(self, code: str) -> bool:
         """The person's own choice of language; False when the consultation does not offer it."""
@@ -1155,7 +1160,7 @@ class _Turn:
             self.ask(step, fresh=False)
         elif self._violates_constraint(step, result):
             self.say(
-                localized(step.question.constraint_message, self.language)
+                self._survey_text(step.question.constraint_message)
                 or self.t("That answer is not accepted for this question.")
             )
             self.ask(step, fresh=False)
@@ -1248,7 +1253,7 @@ class _Turn:
         result = choice_value(step.question, picked)
         if self._violates_constraint(step, result):
             self.say(
-                localized(step.question.constraint_message, self.language)
+                self._survey_text(step.question.constraint_message)
                 or self.t("That answer is not accepted for this question.")
             )
             self.ask(step, fresh=False)
@@ -1446,6 +1451,7 @@ class _Turn:
             conversation.prompt_seq += 1
             conversation.pending = {}
         conversation.cursor = step.key
+        self._shown_in = set()
         options = self._options_of(step)
         expect = self._expects(step)
         parts = []
@@ -1464,9 +1470,22 @@ class _Turn:
         parts.append(self._label(step))
         hint = None
         if step.question is not None and step.kind is StepKind.QUESTION:
-            hint = localized(step.question.hint, self.language) or None
+            hint = self._survey_text(step.question.hint) or None
             if not step.question.is_required:
                 parts.append(self.t("(Optional: send skip to leave it out.)"))
+        if self._shown_in:
+            parts.append(
+                self.t(
+                    "(Not available in your language: shown in {language}.)",
+                    language=formatting.names(
+                        (
+                            formatting.language_name(c, self.language)
+                            for c in sorted(self._shown_in)
+                        ),
+                        self.language,
+                    ),
+                )
+            )
         if expect is Expect.CHOICES:
             options = [
                 *options,
@@ -1488,7 +1507,19 @@ class _Turn:
             simple = easy if isinstance(easy, str) else easy.get(self.language)
             if simple:
                 return simple
-        return localized(label, self.language, self._fallback_language)
+        return self._survey_text(label)
+
+    def _survey_text(self, text: LocalizedText | None) -> str:
+        """Survey wording in the person's language, else in the round's default, noted."""
+        if text is None or isinstance(text, str):
+            return text or ""
+        if self.language in text:
+            return text[self.language]
+        for fallback in (self._fallback_language, *text):
+            if fallback in text:
+                self._shown_in.add(fallback)
+                return text[fallback]
+        return ""
 
     @property
     def _fallback_language(self) -> str:
@@ -1557,7 +1588,7 @@ class _Turn:
                     "numbers, separated by commas, or all."
                 )
             )
-            return localized(step.loop.select_label, self.language) or default
+            return self._survey_text(step.loop.select_label) or default
         if step.kind is StepKind.PROFILE_CONSENT:
             return self.t(
                 "A few optional questions about you (for example gender or region) help show "
@@ -1743,13 +1774,11 @@ def current_prompts(
                 step = turn._cursor_step()
                 if step is not None:
                     turn.ask(step, fresh=False)
-            survey = turn.survey
-            offered = tuple(c for c in conversation.round.languages if c in survey.languages)
             return Waiting(
                 round_code=conversation.round.code,
                 status=conversation.status,
                 language=turn.language,
-                languages=offered or tuple(survey.languages),
+                languages=offered_languages(conversation.round, turn.survey),
                 prompts=tuple(turn.replies),
             )
         finally:

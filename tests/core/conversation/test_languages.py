@@ -327,3 +327,33 @@ def test_a_language_an_organiser_recorded_outranks_the_platform_hint(database):
     person = Participant(database, PSEUDONYM_KEY, sender="inv", language_hint="ru", now=NOW)
     person.send(CODE)
     assert all(m.language == "ar" for m in person.last)
+
+
+def test_survey_wording_missing_in_a_language_is_shown_in_the_default_and_said_so(
+    database, tmp_path
+):
+    half_translated = tmp_path / "half.yaml"
+    half_translated.write_text(
+        """
+id: half-translated
+title: {en: "Check", fr: "Vérification"}
+languages: [en, fr]
+questions:
+  - id: involved
+    kind: yes_no
+    label: {en: "Have you followed these recommendations?", fr: "Avez-vous suivi ?"}
+  - id: sector
+    kind: text
+    label: {en: "Which sector do you work in?"}
+""",
+        encoding="utf-8",
+    )
+    open_round(database, code="HALF1", survey_path=half_translated)
+    person = Participant(database, PSEUDONYM_KEY, sender="half", language_hint="fr", now=NOW)
+    person.send("HALF1")
+    said = person.send("1")
+    note = translate("fr", "(Not available in your language: shown in {language}.)")
+    assert "Avez-vous suivi ?" in said and note.split("{")[0] not in said
+    said = person.send("oui")
+    assert "Which sector do you work in?" in said
+    assert note.format(language="anglais") in said
