@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         default=100 * 1024 * 1024, description="Largest recommendations file accepted."
     )
+    practices_import_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        description="Largest good-practices exchange file `consulta practices import` and "
+        "the API accept.",
+    )
+    deployment_name: str = Field(
+        default="Consulta",
+        description="This deployment's name, e.g. 'Valdoria NMIRF': the origin other "
+        "deployments see on the good practices it shares.",
+    )
     api_page_size_max: int = Field(default=500, description="Largest page the REST API returns.")
     telegram_token: SecretStr | None = Field(default=None, description="Telegram bot token.")
     telegram_webhook_secret: SecretStr | None = Field(

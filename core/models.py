@@ -810,3 +810,128 @@ class ChatForm(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PracticeState(StrEnum):
+    """Where one version of a good practice stands in review."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+practice_version_tags = Table(
+    "practice_version_tags",
+    Base.metadata,
+    Column("version_id", ForeignKey("practice_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Practice(Base):
+    """A good practice one mechanism shares with others: what was done, and what it taught."""
+
+    __tablename__ = "practices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable across deployments: an export imported elsewhere keeps it, so re-imports merge.
+    uid: Mapped[str] = mapped_column(
+        String(80), unique=True, default=lambda: f"urn:uuid:{uuid.uuid4()}"
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    # The organisation's name as published; kept as it came for practices from elsewhere.
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    # The deployment it was first published in, when that is not this one.
+    origin: Mapped[str | None] = mapped_column(String(200))
+    origin_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    versions: Mapped[list[PracticeVersion]] = relationship(
+        back_populates="practice",
+        order_by="PracticeVersion.version",
+        cascade="all, delete-orphan",
+    )
+    author: Mapped[Participant | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class PracticeVersion(Base):
+    """One version of a practice; an edit adds a version and keeps the earlier ones."""
+
+    __tablename__ = "practice_versions"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "version", name="uq_practice_version"),
+        Index("ix_practice_versions_current", "current", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practices.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[PracticeState] = mapped_column(slug_enum(PracticeState))
+    # True on the one version the public sees: the practice's latest published one.
+    current: Mapped[bool] = mapped_column(default=False)
+    # The language the texts below are written in; `translations` holds the others.
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    done: Mapped[str] = mapped_column(Text, default="")
+    results: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    # {"fr": {"title": ..., "summary": ..., ...}}
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
+    # [{"key": ..., "source_id": ..., "document_symbol": ..., "paragraph": ...}]: they travel
+    # between deployments, where local numbers mean nothing.
+    recommendations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # How the mechanism is set up, e.g. "inter-ministerial committee with a CSO seat".
+    mechanism: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(120), default="")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact: Mapped[str | None] = mapped_column(String(300))
+    licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0")
+    # Every text, translation, theme and mechanism folded for search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # What the content hashes to: an import recognises a version it already holds.
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The deployment this version came from, when it was imported.
+    origin: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16), default="api")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(60))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_note: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column()
+    practice: Mapped[Practice] = relationship(back_populates="versions")
+    # Themes and SDG targets, in the same vocabulary as recommendations, so `follow` finds them.
+    tags: Mapped[list[Tag]] = relationship(secondary=practice_version_tags, lazy="selectin")
+
+    def tags_of(self, kind: TagKind) -> list[Tag]:
+        """This version's tags of one kind, in a stable order."""
+        return sorted((t for t in self.tags if t.kind == kind), key=lambda t: t.code)
+
+
+class PracticeQuestion(Base):
+    """A participant's question about a practice, relayed to its author, and the answer."""
+
+    __tablename__ = "practice_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practices.id", ondelete="CASCADE"), index=True
+    )
+    asker_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[datetime | None] = mapped_column()
+    practice: Mapped[Practice] = relationship()
+    asker: Mapped[Participant] = relationship()

@@ -29,6 +29,9 @@ class Permission(StrEnum):
     READ_UPDATES = "updates:read"
     POST_UPDATES = "updates:post"
     REVIEW_UPDATES = "updates:review"
+    # Good practices: verified reporters and organisers write them, organisers review them.
+    PUBLISH_PRACTICES = "practices:publish"
+    REVIEW_PRACTICES = "practices:review"
     # Creating role invitations and seeing whether they were redeemed.
     CREATE_INVITATIONS = "invitations:create"
     # Perception gaps are aggregates, shown to everyone with small cells suppressed.
@@ -48,7 +51,7 @@ _EVERYONE = frozenset(
     {Permission.READ_RECOMMENDATIONS, Permission.READ_UPDATES, Permission.READ_GAPS}
 )
 _MEMBERS = _EVERYONE | {Permission.READ_ORGANISATIONS}
-_REPORTERS = _MEMBERS | {Permission.POST_UPDATES}
+_REPORTERS = _MEMBERS | {Permission.POST_UPDATES, Permission.PUBLISH_PRACTICES}
 
 # One table, read in one place. Recommendations, published updates and aggregates are public
 # knowledge to anyone with a token; who takes part is known to organisers only. Government
