@@ -139,7 +139,8 @@ def _version_record(version: PracticeVersion, home: str) -> dict[str, Any]:
     return {
         "version": version.version,
         "published_at": version.published_at.astimezone(UTC).isoformat(timespec="seconds"),
-        "origin": version.origin or version.practice.origin or home,
+        # A version written here has no origin of its own: this deployment is its origin.
+        "origin": version.origin or home,
         "content_hash": version.content_hash,
         "language": version.language,
         **{name: getattr(version, name) for name in TEXT_FIELDS},

@@ -216,7 +216,12 @@ def _recommendations(
             if not ref["key"]:
                 raise InvalidInput(N_("recommendations: each one needs its key"))
         elif str(item).strip():
-            ref = recommendation_ref(find_recommendation(session, item))
+            try:
+                ref = recommendation_ref(find_recommendation(session, item))
+            except NotFound as missing:
+                raise NotFound(
+                    N_("{where}: {reason}"), where=_where("recommendations"), reason=missing.phrase
+                ) from None
         else:
             continue
         if ref["key"] not in {r["key"] for r in refs}:
@@ -343,10 +348,10 @@ def _searchable(checked: Checked, tags: Sequence[Tag]) -> str:
 
 def fold_for_search(text: str) -> str:
     """Text as search compares it: folded, accents and punctuation ignored."""
-    folded = fold(text)
-    return (
-        " " + " ".join("".join(c if c.isalnum() or c == "." else " " for c in folded).split()) + " "
-    )
+    folded = "".join(c if c.isalnum() or c == "." else " " for c in fold(text))
+    # A dot stays inside a word (SDG 16.3), nowhere else.
+    words = [w.strip(".") for w in folded.split()]
+    return " " + " ".join(w for w in words if w) + " "
 
 
 def author_check(author: Participant) -> None:
