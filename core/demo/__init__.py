@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, clusters, people, updates
+from core import audit, clusters, people, practices, updates
 from core.db import Database
 from core.importing.readers import ImportFormat
 from core.importing.service import ImportOptions, ImportSummary, import_recommendations
@@ -72,6 +72,30 @@ def _post_updates(session: Session, specs: list[dict[str, Any]], added: list[Par
             updates.approve(session, organiser, version.update_id, now=today)
 
 
+def _post_practices(
+    session: Session, specs: list[dict[str, Any]], added: list[Participant], country: str
+) -> None:
+    """Good practices: two published (one translated), and a draft waiting for review."""
+    by_name = {p.display_name: p for p in added}
+    organiser = next(p for p in added if p.role is Role.ORGANISER)
+    today = utcnow().replace(microsecond=0)
+    for spec in specs:
+        draft = practices.PracticeDraft(
+            **{
+                name: spec[name]
+                for name in (*practices.TEXT_FIELDS, "themes", "sdg_targets", "mechanism")
+                if name in spec
+            },
+            contact=spec.get("contact"),
+            country=country,
+            translations=spec.get("translations", {}),
+            channel="demo",
+        )
+        version = practices.submit(session, by_name[spec["author"]], draft, now=today)
+        if spec["approve"]:
+            practices.approve(session, organiser, version.practice_id, now=today)
+
+
 def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
     """Load the demo once; running it again changes nothing."""
     plan: dict[str, Any] = json.loads(PLAN.read_text(encoding="utf-8"))
@@ -125,6 +149,7 @@ def load_demo(database: Database, pseudonym_key: bytes) -> DemoResult:
                 actor="demo",
             )
         _post_updates(session, plan.get("updates", []), added)
+        _post_practices(session, plan.get("practices", []), added, plan["country"])
         survey = load_survey_file(template_path(spec["survey"]))
         save_survey(session, survey, actor="demo")
         opens = utcnow().replace(microsecond=0) + timedelta(days=spec["opens_in_days"])
