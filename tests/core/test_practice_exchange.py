@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core import practice_exchange as exchange
@@ -247,3 +249,31 @@ def test_a_field_the_core_refuses_names_its_version_and_nothing_is_imported(
 )
 def test_files_that_are_not_exports_are_refused_clearly(elsewhere, text, message):
     assert message in _refused(elsewhere, text)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200) | _JSON.map(json.dumps))
+def test_any_text_is_read_or_refused_with_a_message_never_a_crash(text):
+    try:
+        exchange.read(text, "f.json")
+    except InvalidInput as refused:
+        assert str(refused).startswith("f.json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    _JSON,
+    st.lists(st.one_of(st.integers(min_value=0, max_value=5), st.text(max_size=6)), max_size=5),
+)
+def test_any_path_in_any_json_gets_a_line_within_the_text(value, path):
+    text = json.dumps(value, indent=2)
+    assert 1 <= exchange.line_of(text, tuple(path)) <= text.count("\n") + 1
