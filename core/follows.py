@@ -30,11 +30,12 @@ from core.models import (
     recommendation_tags,
     utcnow,
 )
+from core.practices import PRACTICE_NOTICE
 from core.recommendations import find as find_recommendation
 
 UPDATE_NOTICE = "update"
 # Kinds of news that count against the daily cap; later kinds add themselves here.
-CAPPED_KINDS = frozenset({UPDATE_NOTICE})
+CAPPED_KINDS = frozenset({UPDATE_NOTICE, PRACTICE_NOTICE})
 _SDG = re.compile(r"^(?:sdg\s*)?(\d{1,2}\.[0-9a-z]{1,2})$", re.IGNORECASE)
 _TAG_KINDS = {FollowKind.THEME: TagKind.THEME, FollowKind.SDG_TARGET: TagKind.SDG_TARGET}
 

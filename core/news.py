@@ -1,4 +1,5 @@
-"""News outside rounds: published updates to followers under a daily cap, and deadlines.
+"""News outside rounds: published updates and good practices to followers under a daily cap,
+and deadlines.
 
 Called from each schedule tick. Every message is recorded as a Notice in the transaction
 that queues it, so a tick that runs twice or late sends each one once.
@@ -14,19 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import feedback, formatting, outbox
-from core.conversation import followup
+from core.conversation import followup, practices_chat
 from core.db import insert_once
-from core.follows import CAPPED_KINDS
+from core.follows import CAPPED_KINDS, UPDATE_NOTICE
 from core.i18n import translate, translate_plural
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
     ImplementationUpdate,
     Notice,
     Participant,
+    PracticeVersion,
     UpdateState,
     UpdateVersion,
 )
 from core.people import preferred_identity
+from core.practices import PRACTICE_NOTICE
 from core.timezones import zone_of
 from core.vocabulary import Role
 
@@ -37,6 +40,8 @@ OVERDUE_LIST = "overdue_list"
 QUIET_START, QUIET_END = 21, 8
 MOST_IN_DIGEST = 10
 MOST_IN_LIST = 25
+# What one piece of news is about: a published version of an update, or of a good practice.
+News = UpdateVersion | PracticeVersion
 
 
 def run_due(session: Session, now: datetime) -> dict[str, int]:
@@ -98,20 +103,14 @@ def deliver_news(session: Session, now: datetime) -> int:
         identity = preferred_identity(session, participant)
         if identity is None:
             continue
-        versions = [
-            v
-            for v in (session.get(UpdateVersion, n.payload.get("version_id")) for n in notices)
-            if v is not None
-        ]
+        versions = [v for v in (_news_of(session, n) for n in notices) if v is not None]
         for notice in notices:
             notice.sent_at = now
         if not versions:
             continue
         language = _language(participant)
         message = (
-            feedback.render(versions[0], language)
-            if len(versions) == 1
-            else _digest(versions, language)
+            _single(versions[0], language) if len(versions) == 1 else _digest(versions, language)
         )
         outbox.enqueue(session, participant, identity.platform, message, bulk=True, now=now)
         # On SMS the buttons arrive as a numbered list: a typed number answers them.
@@ -121,28 +120,77 @@ def deliver_news(session: Session, now: datetime) -> int:
     return sent
 
 
-def _digest(versions: list[UpdateVersion], language: str) -> OutboundMessage:
-    lines = [
-        translate_plural(
-            language,
+def _news_of(session: Session, notice: Notice) -> News | None:
+    """The version a notice tells of; None when it is gone or no longer published."""
+    version_id = notice.payload.get("version_id")
+    if notice.kind == UPDATE_NOTICE:
+        return session.get(UpdateVersion, version_id)
+    if notice.kind == PRACTICE_NOTICE:
+        practice = session.get(PracticeVersion, version_id)
+        # A practice taken down since, or replaced by a newer published version, is read
+        # as it stands now: the Read button opens the current version.
+        if practice is not None and any(v.current for v in practice.practice.versions):
+            return practice
+    return None
+
+
+def _single(version: News, language: str) -> OutboundMessage:
+    if isinstance(version, PracticeVersion):
+        return practices_chat.notice(version, language)
+    return feedback.render(version, language)
+
+
+def _digest(versions: list[News], language: str) -> OutboundMessage:
+    updates = sum(1 for v in versions if isinstance(v, UpdateVersion))
+    found = len(versions) - updates
+
+    def counted(singular: str, plural: str, count: int) -> str:
+        return translate_plural(language, singular, plural, count).format(
+            count=formatting.number(count, language)
+        )
+
+    if not found:
+        heading = counted(
             "News on what you follow: {count} update.",
             "News on what you follow: {count} updates.",
-            len(versions),
-        ).format(count=formatting.number(len(versions), language))
-    ]
+            updates,
+        )
+    elif not updates:
+        heading = counted(
+            "News on what you follow: {count} good practice.",
+            "News on what you follow: {count} good practices.",
+            found,
+        )
+    else:
+        heading = translate(language, "News on what you follow: {updates} and {practices}.").format(
+            updates=counted("{count} update", "{count} updates", updates),
+            practices=counted("{count} good practice", "{count} good practices", found),
+        )
+    lines = [heading]
     shown = versions[:MOST_IN_DIGEST]
     for number, version in enumerate(shown, start=1):
-        lines.append(f"{number}. {feedback.summary(version, language)}")
+        line = (
+            practices_chat.summary(version, language)
+            if isinstance(version, PracticeVersion)
+            else feedback.summary(version, language)
+        )
+        lines.append(f"{number}. {line}")
     if len(versions) > len(shown):
         lines.append(
             translate(language, "and {count} more").format(
                 count=formatting.number(len(versions) - len(shown), language)
             )
         )
-    lines.append(translate(language, "Choose one to read it and say whether you agree."))
+    lines.append(
+        translate(language, "Choose one to read it and say whether you agree.")
+        if not found
+        else translate(language, "Choose one to read it.")
+    )
     options = tuple(
         Option(
-            feedback.option_id(version.update_id, "open"),
+            practices_chat.practice_option(version.practice_id, practices_chat.READ)
+            if isinstance(version, PracticeVersion)
+            else feedback.option_id(version.update_id, "open"),
             translate(language, "Read {number}").format(number=number),
         )
         for number, version in enumerate(shown, start=1)

@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, outbox
 from core.conversation.words import fold
 from core.errors import InvalidInput, NotFound, PermissionDenied, Phrase
-from core.i18n import N_, supported_language
+from core.i18n import N_, supported_language, translate
 from core.invitations import effective_role
+from core.lookup import row_id
+from core.messages import OutboundMessage
 from core.models import (
     Follow,
     FollowKind,
@@ -39,6 +41,7 @@ from core.models import (
     practice_version_tags,
     utcnow,
 )
+from core.people import preferred_identity
 from core.recommendations import find as find_recommendation
 from core.vocabulary import Role
 
@@ -461,8 +464,8 @@ def get(session: Session, ref: int | str) -> Practice:
     """One practice by its number (12 or #12) or its stable id (urn:uuid:...)."""
     text = str(ref).strip().lstrip("#")
     found = (
-        session.get(Practice, int(text))
-        if text.isdigit() and len(text) < 12
+        session.get(Practice, row_id(text))
+        if row_id(text) is not None
         else session.scalar(select(Practice).where(Practice.uid == text))
     )
     if found is None:
@@ -512,6 +515,7 @@ def approve(
     _reviewed(reviewer, version, note, now)
     publish(session, version, now)
     _audit(session, reviewer.pseudonym, "practice.approved", version, None)
+    tell_author(session, version, now)
     return version
 
 
@@ -533,7 +537,32 @@ def reject(
     version.state = PracticeState.REJECTED
     _reviewed(reviewer, version, note, now)
     _audit(session, reviewer.pseudonym, "practice.rejected", version, None)
+    tell_author(session, version, now)
     return version
+
+
+def tell_author(session: Session, version: PracticeVersion, now: datetime) -> bool:
+    """Tell the author, in their language and channel, how the review ended; True if queued."""
+    author = version.practice.author
+    if author is None or author.opted_out_at is not None:
+        return False
+    identity = preferred_identity(session, author)
+    if identity is None:
+        return False
+    language = author.language or "en"
+    title = " ".join(texts(version, language)[0]["title"].split())
+    if version.state is PracticeState.PUBLISHED:
+        text = translate(
+            language,
+            "Your good practice #{number} “{title}” is published. People who follow its "
+            "themes will hear of it.",
+        ).format(number=version.practice_id, title=title)
+    else:
+        text = translate(
+            language, "Your good practice #{number} “{title}” was sent back: {note}"
+        ).format(number=version.practice_id, title=title, note=version.review_note or "")
+    message = OutboundMessage(text, language=language)
+    return outbox.enqueue(session, author, identity.platform, message, now=now) is not None
 
 
 def _reviewed(
@@ -643,6 +672,9 @@ def search(
 
 def count(session: Session, wanted: Search | None = None) -> int:
     """How many published practices match."""
+    if wanted is not None and wanted.language.strip():
+        # The language filter reads each version's languages, which SQL cannot portably.
+        return len(search(session, wanted, limit=1_000_000))
     query = _searching(wanted or Search())
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 

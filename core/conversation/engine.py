@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import answers as answer_store
 from core import audit, feedback, follows, formatting
-from core.conversation import followup, plan
+from core.conversation import followup, plan, practices_chat
 from core.conversation.plan import LoopScope, Step, StepKind
 from core.conversation.reading import (
     Accepted,
@@ -42,6 +42,7 @@ from core.linking import create_link_code, redeem_link_code
 from core.messages import Expect, InboundEvent, Option, OutboundMessage
 from core.models import (
     Answer,
+    ChatForm,
     Conversation,
     ConversationStatus,
     Delivery,
@@ -107,14 +108,26 @@ ANYTIME = frozenset(
         Command.CANCEL,
         Command.TEXTONLY,
         Command.EASYREAD,
+        Command.PRACTICES,
+        Command.PRACTICE,
+        Command.PUBLISH,
     }
 )
 # Inside a form, these steer it; every other message is the form's answer.
 FORM_COMMANDS = frozenset({Command.SKIP, Command.CANCEL})
-# Typed at a written question without a slash, these read as the answer they look like
-# ("follow the money", "join ABC" when no round has that code).
+# Typed at a written question or into a form without a slash, these read as the answer they
+# look like ("follow the money", "join ABC" when no round has that code, "Pratiques de ...").
 ANSWER_LIKE = frozenset(
-    {Command.JOIN, Command.FOLLOW, Command.UNFOLLOW, Command.VERIFY, Command.UPDATE}
+    {
+        Command.JOIN,
+        Command.FOLLOW,
+        Command.UNFOLLOW,
+        Command.VERIFY,
+        Command.UPDATE,
+        Command.PRACTICES,
+        Command.PRACTICE,
+        Command.PUBLISH,
+    }
 )
 
 
@@ -440,26 +453,28 @@ class _Turn:
             # quietly, and the message is read in the new language.
             self.choose_language(chosen)
         if option:
-            about_update = feedback.parse_option(option)
-            if about_update is not None:
-                followup.on_feedback_option(self, *about_update)
-            elif option.startswith(followup.FORM_OPTION + "."):
-                form = followup.open_form(self.session, self.participant, self.now)
-                followup.on_form_option(self, form, option.split(".", 1)[1])
-            else:
-                self.on_option(option)
+            self.press(option)
             return
         command = parse_command(text) if text else None
         form = followup.open_form(self.session, self.participant, self.now)
         if form is not None and form.kind == followup.NOTICE_FORM and command is not None:
             # Any command moves on from the news; a number typed later is not about it.
             self.session.delete(form)
+            self.session.flush()
             form = None
+        if (
+            form is not None
+            and command is not None
+            and command[0] in ANSWER_LIKE
+            and not text.startswith("/")
+        ):
+            # "Pratiques de consultation" typed as a practice's title is the title.
+            command = None
         # A form takes the message, unless it was only waiting for a number and got none.
         if (
             form is not None
             and (command is None or command[0] in FORM_COMMANDS)
-            and followup.on_form(self, form, text, command[0] if command else None)
+            and self._on_form(form, text, command[0] if command else None)
         ):
             return
         if command is None and text and self._is_round_code(text):
@@ -476,6 +491,29 @@ class _Turn:
             )
             return
         self.on_text(text)
+
+    def press(self, option: str) -> None:
+        """A button pressed, or picked by its typed number on a channel without buttons."""
+        about_update = feedback.parse_option(option)
+        if about_update is not None:
+            followup.on_feedback_option(self, *about_update)
+        elif practices_chat.parse_option(option) is not None:
+            practices_chat.on_option(self, option)
+        elif option.startswith(followup.FORM_OPTION + "."):
+            form = followup.open_form(self.session, self.participant, self.now)
+            choice = option.split(".", 1)[1]
+            if form is not None and form.kind in practices_chat.FORMS:
+                practices_chat.on_form_option(self, form, choice)
+            else:
+                followup.on_form_option(self, form, choice)
+        else:
+            self.on_option(option)
+
+    def _on_form(self, form: ChatForm, text: str, command: Command | None) -> bool:
+        """The open form takes the message: a practice form, or an update, comment or news."""
+        if form.kind in practices_chat.FORMS:
+            return practices_chat.on_form(self, form, text, command)
+        return followup.on_form(self, form, text, command)
 
     def _is_round_code(self, text: str) -> bool:
         if not (4 <= len(text) <= 20 and text.isalnum()):
@@ -523,6 +561,9 @@ class _Turn:
             Command.CANCEL: lambda _: self.cancel(),
             Command.TEXTONLY: self.set_text_only,
             Command.EASYREAD: self.set_easy_read,
+            Command.PRACTICES: lambda argument: practices_chat.list_practices(self, argument),
+            Command.PRACTICE: lambda argument: practices_chat.show(self, argument),
+            Command.PUBLISH: lambda _: practices_chat.start_publish(self),
         }
         if command not in ANYTIME and self.conversation is None:
             self.say(
@@ -567,7 +608,16 @@ class _Turn:
             (Command.AUTOFOLLOW, N_("{word} on|off: follow what you answer on, or not")),
             (Command.VERIFY, N_("{word} CODE: verify your role with an invitation code")),
             (Command.UPDATE, N_("{word}: post an implementation update (verified roles)")),
-            (Command.CANCEL, N_("{word}: stop filling in an update or a comment")),
+            (
+                Command.PRACTICES,
+                N_("{word} [THEME or words]: find good practices other mechanisms shared"),
+            ),
+            (Command.PRACTICE, N_("{word} N: read good practice N in full")),
+            (Command.PUBLISH, N_("{word}: share a good practice (verified roles)")),
+            (
+                Command.CANCEL,
+                N_("{word}: stop writing an update, a practice, a question or a comment"),
+            ),
             (Command.TEXTONLY, N_("{word} on|off: numbered lists instead of buttons")),
             (Command.EASYREAD, N_("{word} on|off: short, simple questions, one at a time")),
         ):

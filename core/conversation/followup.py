@@ -25,6 +25,7 @@ from core.models import (
     ChatForm,
     Conversation,
     ConversationStatus,
+    FollowKind,
     ImplementationUpdate,
     Participant,
     UpdateState,
@@ -75,6 +76,8 @@ class Turn(Protocol):
         expect: Expect = Expect.NOTHING,
         hint: str | None = None,
     ) -> None: ...
+
+    def press(self, option_id: str) -> None: ...
 
 
 def raw_argument(event: InboundEvent, folded: str) -> str:
@@ -136,14 +139,19 @@ def follow(turn: Turn, argument: str) -> None:
             turn.t("I could not find that: {reason}.", reason=error.in_language(turn.language))
         )
         return
+    followed(turn, kind, target, label)
+
+
+def followed(turn: Turn, kind: FollowKind, target: str, label: str) -> None:
+    """Follow something named by a command or a button, and say so."""
     added = follows.follow(turn.session, turn.participant, kind, target, now=turn.now)
     if not added:
         turn.say(turn.t("You already follow {what}.", what=label))
         return
     turn.say(
         turn.t(
-            "You now follow {what}. When an update on it is published, I will tell you, "
-            "at most once a day. Send unfollow {what} to stop.",
+            "You now follow {what}. When an update or a good practice on it is published, "
+            "I will tell you, at most once a day. Send unfollow {what} to stop.",
             what=label,
         )
     )
@@ -267,7 +275,7 @@ def on_feedback_option(turn: Turn, update_id: int, action: str) -> None:
         _thank(turn, update_id)
         return
     if action == feedback.COMMENT:
-        _open_form(turn, COMMENT_FORM, "text", {"update_id": update_id})
+        begin_form(turn, COMMENT_FORM, "text", {"update_id": update_id})
         turn.say(
             turn.t(
                 "Write your comment in one message. The organisers will read it; next you "
@@ -350,7 +358,8 @@ def _comment_text(turn: Turn, form: ChatForm, text: str) -> None:
 # --- the update form ------------------------------------------------------------------------
 
 
-def _open_form(turn: Turn, kind: str, field: str, values: dict[str, Any]) -> ChatForm:
+def begin_form(turn: Turn, kind: str, field: str, values: dict[str, Any]) -> ChatForm:
+    """Open a form of this kind at its first field; it replaces any form left open."""
     form = turn.session.get(ChatForm, turn.participant.id)
     if form is None:
         form = ChatForm(participant_id=turn.participant.id, started_at=turn.now)
@@ -371,7 +380,7 @@ def start_update(turn: Turn, argument: str) -> None:
             )
         )
         return
-    form = _open_form(turn, UPDATE_FORM, "target", {})
+    form = begin_form(turn, UPDATE_FORM, "target", {})
     turn.say(
         turn.t(
             "Let's post an update. Send cancel at any time to stop, or skip to leave "
@@ -427,13 +436,16 @@ def on_form(turn: Turn, form: ChatForm, text: str, command: Command | None) -> b
 def offer(
     session: Session, participant: Participant, options: Sequence[Option], now: datetime
 ) -> None:
-    """Let a typed number answer these buttons about an update, on channels without buttons.
+    """Let a typed number press these buttons (news, a practice, a question), without buttons.
 
     Only when nothing else waits for a typed answer: a form being filled in, or a round's
-    question, keeps its claim on the next number.
+    question, keeps its claim on the next number. Newer buttons replace older ones.
     """
-    ids = [o.id for o in options if feedback.parse_option(o.id) is not None]
-    if not ids or session.get(ChatForm, participant.id) is not None:
+    ids = [o.id for o in options if _stands_alone(o.id)]
+    if not ids:
+        return
+    form = session.get(ChatForm, participant.id)
+    if form is not None and form.kind != NOTICE_FORM:
         return
     asking = session.scalar(
         select(Conversation.id).where(
@@ -443,31 +455,30 @@ def offer(
     )
     if asking is not None:
         return
-    session.add(
-        ChatForm(
-            participant_id=participant.id,
-            kind=NOTICE_FORM,
-            field="choice",
-            values={"options": ids},
-            started_at=now,
-            updated_at=now,
-        )
-    )
+    if form is None:
+        form = ChatForm(participant_id=participant.id, started_at=now)
+        session.add(form)
+    form.kind, form.field, form.updated_at = NOTICE_FORM, "choice", now
+    form.values = {"options": ids}
     session.flush()
 
 
+def _stands_alone(option_id: str) -> bool:
+    # A round's buttons (numbered by prompt) and a form's buttons belong to their step; a
+    # number typed later must not answer them out of turn.
+    prefix = option_id.split(".", 1)[0]
+    return bool(prefix) and not prefix.isdigit() and prefix != FORM_OPTION
+
+
 def _on_notice(turn: Turn, form: ChatForm, text: str, command: Command | None) -> bool:
-    """A typed number picks a button of the latest news; anything else goes its usual way."""
+    """A typed number presses a button of the latest news; anything else goes its usual way."""
     options = list(form.values.get("options") or [])
     number = None if command is not None else number_from_word(text, turn.language)
     turn.session.delete(form)
     turn.session.flush()
-    if number is None or not 1 <= number <= len(options):
+    if number is None or not 1 <= number <= len(options) or not _stands_alone(options[number - 1]):
         return False
-    about = feedback.parse_option(options[number - 1])
-    if about is None:
-        return False
-    on_feedback_option(turn, *about)
+    turn.press(options[number - 1])
     return True
 
 
@@ -577,13 +588,18 @@ def _read(turn: Turn, field: str, text: str) -> Any:
         due = parse_date(text, "target date")
         return due.isoformat() if due else None
     if field == "confirm":
-        choice = fold(text)
-        if choice in ("1", "yes", "post", "oui", "si", "sí", "да", "نعم", "是"):
-            return True
-        if choice in ("2", "no", "non", "нет", "لا", "否"):
-            return False
-        raise InvalidInput("send 1 to post, or 2 to cancel")
+        return read_confirmation(text)
     raise InvalidInput("unexpected field")
+
+
+def read_confirmation(text: str) -> bool:
+    """A typed answer to Post / Cancel: True to post, False to cancel."""
+    choice = fold(text)
+    if choice in ("1", "yes", "post", "oui", "si", "sí", "да", "نعم", "是"):
+        return True
+    if choice in ("2", "no", "non", "нет", "لا", "否"):
+        return False
+    raise InvalidInput(N_("send 1 to post, or 2 to cancel"))
 
 
 def _indicator_line(line: str, number: int) -> dict[str, str]:

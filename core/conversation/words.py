@@ -33,6 +33,9 @@ class Command(StrEnum):
     CANCEL = "cancel"
     TEXTONLY = "textonly"
     EASYREAD = "easyread"
+    PRACTICES = "practices"
+    PRACTICE = "practice"
+    PUBLISH = "publish"
 
 
 # English words work everywhere; each language adds its own. Keys are folded (see fold()).
@@ -62,6 +65,9 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CANCEL: ("cancel",),
         Command.TEXTONLY: ("textonly", "text-only"),
         Command.EASYREAD: ("easyread", "easy-read"),
+        Command.PRACTICES: ("practices", "good-practices"),
+        Command.PRACTICE: ("practice",),
+        Command.PUBLISH: ("publish",),
     },
     "fr": {
         Command.JOIN: ("rejoindre",),
@@ -88,6 +94,9 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CANCEL: ("annuler",),
         Command.TEXTONLY: ("texte-seul",),
         Command.EASYREAD: ("facile-a-lire",),
+        Command.PRACTICES: ("pratiques", "bonnes-pratiques"),
+        Command.PRACTICE: ("pratique",),
+        Command.PUBLISH: ("publier",),
     },
     "es": {
         Command.JOIN: ("unirse",),
@@ -114,6 +123,9 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CANCEL: ("cancelar",),
         Command.TEXTONLY: ("solo-texto",),
         Command.EASYREAD: ("lectura-facil",),
+        Command.PRACTICES: ("practicas", "buenas-practicas"),
+        Command.PRACTICE: ("practica",),
+        Command.PUBLISH: ("publicar",),
     },
     "ar": {
         Command.JOIN: ("انضمام",),
@@ -140,6 +152,9 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CANCEL: ("الغاء",),
         Command.TEXTONLY: ("نص-فقط",),
         Command.EASYREAD: ("سهل-القراءة",),
+        Command.PRACTICES: ("ممارسات", "ممارسات-جيدة"),
+        Command.PRACTICE: ("ممارسة",),
+        Command.PUBLISH: ("نشر",),
     },
     "ru": {
         Command.JOIN: ("присоединиться",),
@@ -166,6 +181,9 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CANCEL: ("отмена",),
         Command.TEXTONLY: ("только-текст",),
         Command.EASYREAD: ("легко-читать",),
+        Command.PRACTICES: ("практики",),
+        Command.PRACTICE: ("практика",),
+        Command.PUBLISH: ("опубликовать",),
     },
     "zh": {
         Command.JOIN: ("加入",),
@@ -192,6 +210,9 @@ COMMAND_WORDS: dict[str, dict[Command, tuple[str, ...]]] = {
         Command.CANCEL: ("取消",),
         Command.TEXTONLY: ("纯文本",),
         Command.EASYREAD: ("易读",),
+        Command.PRACTICES: ("良好做法",),
+        Command.PRACTICE: ("做法",),
+        Command.PUBLISH: ("发布",),
     },
 }
 
@@ -313,12 +334,14 @@ TAKES_ARGUMENT = frozenset(
         Command.UPDATE,
         Command.TEXTONLY,
         Command.EASYREAD,
+        Command.PRACTICE,
     }
 )
 
 
-# Themes have names of several words ("follow birth registration").
-TAKES_PHRASE = frozenset({Command.FOLLOW, Command.UNFOLLOW})
+# Themes have names of several words ("follow birth registration"), and so have searches
+# ("practices birth registration").
+TAKES_PHRASE = frozenset({Command.FOLLOW, Command.UNFOLLOW, Command.PRACTICES})
 
 
 QUOTES = "\"'«»“”„‘’「」『』"
