@@ -10,6 +10,18 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from core.errors import NotFound
 
 T = TypeVar("T")
+# Ids are 32-bit integers in the database; a longer number can name no row, and PostgreSQL
+# would refuse to compare with it.
+LARGEST_ID = 2**31 - 1
+
+
+def row_id(ref: str | int) -> int | None:
+    """The number a reference gives, when it is one a stored row could have."""
+    text = str(ref).strip().lstrip("#")
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= LARGEST_ID else None
 
 
 def by_id_or_name(
@@ -26,7 +38,8 @@ def by_id_or_name(
     missing is the message (a template with {ref}) of the NotFound raised when there is none.
     """
     if isinstance(ref, int) or str(ref).strip().isdigit():
-        found = session.get(model, int(ref))
+        number = row_id(ref)
+        found = session.get(model, number) if number is not None else None
     else:
         needle = " ".join(str(ref).split()).lower()
         found = session.scalar(

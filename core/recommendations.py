@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.i18n import N_
+from core.lookup import row_id
 from core.models import (
     Cluster,
     Recommendation,
@@ -83,7 +84,9 @@ def _apply(query: Select[Any], spec: RecommendationFilter) -> Select[Any]:
     if spec.cluster:
         name = spec.cluster.strip()
         cluster_match = (
-            Cluster.id == int(name) if name.isdigit() else func.lower(Cluster.name) == name.lower()
+            Cluster.id == (row_id(name) or 0)
+            if name.isdigit()
+            else func.lower(Cluster.name) == name.lower()
         )
         conditions.append(
             exists().where(
@@ -118,7 +121,8 @@ def search(
 
 def get(session: Session, recommendation_id: int) -> Recommendation:
     """One recommendation by id."""
-    found = session.get(Recommendation, recommendation_id)
+    number = row_id(recommendation_id)
+    found = session.get(Recommendation, number) if number is not None else None
     if found is None:
         raise NotFound(N_("no recommendation with id {ids}"), ids=recommendation_id)
     return found

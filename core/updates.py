@@ -21,6 +21,7 @@ from core.clusters import find_cluster, find_entity
 from core.errors import InvalidInput, NotFound, PermissionDenied, Phrase
 from core.i18n import N_
 from core.invitations import effective_role
+from core.lookup import row_id
 from core.models import (
     ImplementationUpdate,
     Participant,
@@ -319,7 +320,8 @@ def _add_version(
 def get_update(session: Session, update_id: int | str) -> ImplementationUpdate:
     """One update by its number."""
     text = str(update_id).strip().lstrip("#")
-    found = session.get(ImplementationUpdate, int(text)) if text.isdigit() else None
+    number = row_id(text)
+    found = session.get(ImplementationUpdate, number) if number is not None else None
     if found is None:
         raise NotFound(N_("no update with number {number!r}"), number=text)
     return found

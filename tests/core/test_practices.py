@@ -22,6 +22,8 @@ from core.models import (
     TagKind,
 )
 from core.practices import PracticeDraft, Search
+from core.recommendations import find as find_recommendation
+from core.updates import get_update
 from core.vocabulary import Role
 from tests.fakes.followup import NOW, Cast, person, set_up
 
@@ -332,3 +334,23 @@ def test_a_draft_cannot_be_asked_about(database, cast):
         asker = person(session, Role.CIVIL_SOCIETY)
         with pytest.raises(NotFound):
             practices.ask(session, asker, draft.practice_id, "Is this real?")
+
+
+@pytest.mark.parametrize("typed", ["99999999999", "#2147483648", "0", "١٢"])
+def test_a_number_no_row_can_have_is_not_found_on_every_database(database, cast, typed):
+    with database.unit_of_work() as session:
+        with pytest.raises(NotFound):
+            practices.get(session, typed)
+        with pytest.raises(NotFound):
+            find_recommendation(session, typed)
+        with pytest.raises(NotFound):
+            get_update(session, typed)
+
+
+def test_counting_by_language_agrees_with_the_list(database, cast):
+    with database.unit_of_work() as session:
+        _published(session, cast, COMMITTEE)
+        _published(session, cast, REGISTRY)
+        assert practices.count(session, Search(language="fr")) == 1
+        assert practices.count(session, Search(language="en")) == 2
+        assert practices.count(session, Search(language="es")) == 0
