@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_timezone_location
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
@@ -85,8 +85,18 @@ def either(items: Iterable[str], language: str | None) -> str:
 
 
 def language_name(code: str, in_language: str | None) -> str:
-    """A language's name as people reading in_language call it, e.g. 'anglais'."""
-    return Locale.parse(locale_of(code)).get_language_name(locale_of(in_language)) or code
+    """A language's name as people reading in_language call it, e.g. 'anglais'.
+
+    Any language Babel knows is named (a practice may be written in Portuguese); a code it
+    does not know is shown as it is.
+    """
+    reader = locale_of(in_language)
+    if supported_language(code):
+        return Locale.parse(locale_of(code)).get_language_name(reader) or code
+    try:
+        return Locale.parse(code.replace("-", "_")).get_language_name(reader) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def own_language_name(code: str) -> str:

@@ -1,5 +1,5 @@
-"""The dashboard's routes: sign-in, rounds and their results, recommendations, review, outbox,
-and the language links.
+"""The dashboard's routes: sign-in, rounds and their results, recommendations, good practices
+(bots.dashboard.practices), review, outbox, and the language links.
 
 Each page opens one unit of work, reads through the same core functions as the API and the
 command line, and commits before the response goes out, so the page after a form already
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bots.api.routes.updates import HTTP_STATUS
+from bots.dashboard import practices as practice_pages
 from bots.dashboard import sessions
 from bots.dashboard.results import round_page, round_summaries
 from bots.dashboard.web import (
@@ -37,6 +37,7 @@ from bots.dashboard.web import (
     clear_cookie,
     keys_of,
     page_language,
+    problem_status,
     raise_csrf,
     render,
     safe_next,
@@ -66,6 +67,7 @@ from core.permissions import Permission, require_of
 from core.vocabulary import Mechanism, Position
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router.include_router(practice_pages.router)
 SignedIn = Annotated[Visit, Depends(signed_in)]
 PAGE_SIZE = 25
 # Files up to this size are built in memory, larger ones on disk, before they are sent.
@@ -453,6 +455,8 @@ def _review_page(
             visit=visit,
             status=status,
             section="review",
+            queue="updates",
+            queues=practice_pages.review_queues(session, organiser),
             waiting=waiting,
             done=done,
             done_update=done_update,
@@ -492,11 +496,14 @@ def review(
             else:
                 updates.reject(session, organiser, update_id, note=note)
     except ConsultaError as problem:
-        status = next(
-            (code for kind, code in HTTP_STATUS.items() if isinstance(problem, kind)), 400
-        )
         said = problem.in_language(page_language(request, visit))
-        return _review_page(request, visit, problem=said, problem_update=update_id, status=status)
+        return _review_page(
+            request,
+            visit,
+            problem=said,
+            problem_update=update_id,
+            status=problem_status(problem),
+        )
     return see_other(f"{PREFIX}/review?done={done}&update={update_id}")
 
 

@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bots.api.routes.updates import HTTP_STATUS
 from bots.dashboard import sessions
 from bots.dashboard.charts import count_text
 from core import formatting, tokens
@@ -190,6 +191,11 @@ LABELS: dict[str, dict[str, str]] = {
         "published": N_("published"),
         "rejected": N_("rejected"),
     },
+    "practice_state": {
+        "draft": N_("draft"),
+        "published": N_("published"),
+        "rejected": N_("rejected"),
+    },
     "outbox_state": {
         "pending": N_("Waiting"),
         "sending": N_("Being sent"),
@@ -237,6 +243,12 @@ def _when(context: Context, value: datetime | date | str | None, *zones: str | N
     if isinstance(moment, datetime):
         return formatting.moment(moment, language, *zones, context.get("page_zone"))
     return formatting.day(moment, language)
+
+
+@pass_context
+def _language_called(context: Context, code: str | None) -> str:
+    """A language's name as the page's language calls it ("anglais"); an unknown code as is."""
+    return formatting.language_name(code, _language(context)) if code else ""
 
 
 @pass_context
@@ -301,6 +313,7 @@ def _environment() -> Environment:
     env.filters["shown"] = _shown
     env.filters["listing"] = _listing
     env.filters["language_name"] = formatting.own_language_name
+    env.filters["language_called"] = _language_called
     env.filters["wrap"] = wrap
     env.filters["urlpart"] = lambda value: quote(str(value), safe="")
     env.globals["direction"] = direction
@@ -370,6 +383,11 @@ def work(request: Request) -> Iterator[Session]:
     """One unit of work, committed before the response goes out."""
     with database_of(request).unit_of_work() as session:
         yield session
+
+
+def problem_status(problem: ConsultaError) -> int:
+    """The HTTP status a form's refusal by the core is answered with, as the API answers it."""
+    return next((code for kind, code in HTTP_STATUS.items() if isinstance(problem, kind)), 400)
 
 
 def keys_of(request: Request) -> sessions.Keys:

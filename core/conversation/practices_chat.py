@@ -14,7 +14,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy.orm import Session
 
 from core import feedback, outbox, practices
@@ -22,8 +21,8 @@ from core.conversation import followup
 from core.conversation.followup import FORM_OPTION, Turn, begin_form, raw_argument
 from core.conversation.words import Command
 from core.errors import ConsultaError, InvalidInput, NotFound, Phrase
-from core.formatting import language_name, locale_of
-from core.i18n import N_, supported_language, translate
+from core.formatting import language_name
+from core.i18n import N_, translate
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
     ChatForm,
@@ -196,15 +195,6 @@ def _published(turn: Turn, ref: str) -> PracticeVersion | None:
     return version
 
 
-def _name_of_language(code: str, reader: str) -> str:
-    if supported_language(code):
-        return language_name(code, reader)
-    try:
-        return Locale.parse(code.replace("-", "_")).get_language_name(locale_of(reader)) or code
-    except (ValueError, UnknownLocaleError):
-        return code
-
-
 def show(turn: Turn, argument: str) -> None:
     """`practice N`: one published practice in full, in the reader's language if it exists."""
     if not argument:
@@ -255,7 +245,7 @@ def show(turn: Turn, argument: str) -> None:
             turn.t(
                 "(Shown in {language}, the language it was written in: it has no "
                 "translation into yours yet.)",
-                language=_name_of_language(data["language"], turn.language),
+                language=language_name(data["language"], turn.language),
             )
         )
     options: list[Option] = []

@@ -2,8 +2,9 @@
 
 The app is served by uvicorn in a thread on a socket bound and listening before the browser
 starts, so no waiting is needed. The browser signs in, reads a round's results as a screen
-reader would (the table beside each chart), downloads an export, approves a draft, and signs
-out; axe-core (the copy shipped in axe-playwright-python) checks every page on the way.
+reader would (the table beside each chart), downloads an export, searches good practices,
+approves a practice's draft and an update's, and signs out; axe-core (the copy shipped in
+axe-playwright-python) checks every page on the way.
 """
 
 from __future__ import annotations
@@ -167,6 +168,25 @@ async def _visit_the_dashboard(base: str, token: str, downloads: Path) -> dict[s
             await page.locator("ol.results a").first.click()
             await _accessible(page, checked)
 
+            # Good practices: searched by theme, one read in full, the demo's draft approved.
+            await (
+                page.get_by_role("navigation", name="Dashboard")
+                .get_by_role("link", name="Good practices")
+                .click()
+            )
+            await page.get_by_label("Theme").select_option("Birth registration")
+            await page.get_by_role("button", name="Search").click()
+            await _accessible(page, checked)
+            await page.locator("ol.results a").first.click()
+            await _accessible(page, checked)
+            await page.goto(f"{base}/dashboard/practices/review")
+            await _accessible(page, checked)
+            await page.get_by_role(
+                "button", name=re.compile("Approve and publish practice")
+            ).click()
+            seen["practice_review"] = await page.get_by_role("status").first.inner_text()
+            await _accessible(page, checked)
+
             # The review queue: approve the demo's draft through its form.
             await page.goto(f"{base}/dashboard/review")
             await _accessible(page, checked)
@@ -206,6 +226,7 @@ def test_an_organiser_uses_the_dashboard_in_a_browser(served, tmp_path):
     assert "involved" in seen["download"]
     assert seen["arabic"] == ("ar", "rtl")
     assert "was approved and published" in seen["review"]
+    assert re.match(r"Practice \d+ was approved and published", seen["practice_review"])
     assert "/dashboard/sign-in" in seen["after_sign_out"]
     # Nothing was fetched from anywhere but the app itself.
     assert [url for url in seen["requested"] if not url.startswith(base + "/")] == []
