@@ -84,6 +84,11 @@ def either(items: Iterable[str], language: str | None) -> str:
     return names(items, language, style="or")
 
 
+def file_size(n: int) -> str:
+    """A file's size for a message about limits: megabytes, and the exact bytes."""
+    return f"{n / (1024 * 1024):.1f} MB ({n:,} bytes)"
+
+
 def language_name(code: str, in_language: str | None) -> str:
     """A language's name as people reading in_language call it, e.g. 'anglais'.
 

@@ -397,6 +397,10 @@ def read(text: str, source: str = "the file") -> ExchangeDocument:
     """Parse an exchange file; a refusal names the line and the field of every problem."""
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise InvalidInput(
+            N_("{source}: nested too deeply to be an exchange file"), source=source
+        ) from None
     except ValueError as error:
         line = getattr(error, "lineno", 1)
         raise InvalidInput(

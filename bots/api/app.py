@@ -17,6 +17,7 @@ from bots.api.routes import (
     metrics,
     outbox,
     people,
+    practices,
     recommendations,
     report,
     results,
@@ -97,6 +98,8 @@ def create_app(
     app.include_router(updates.router)
     app.include_router(results.router)
     app.include_router(report.router)
+    app.include_router(practices.router)
+    app.include_router(practices.feed_router)
     metrics.install(app, app.state.metrics)
     for channel in (telegram, slack, webhook):
         channel.install(app)

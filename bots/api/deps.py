@@ -76,3 +76,13 @@ def allowed(permission: Permission) -> Callable[[Participant], Participant]:
         return caller
 
     return check
+
+
+def check_page_size(limit: int, settings: Settings) -> None:
+    """Refuse a page larger than the deployment allows, naming the largest."""
+    if limit > settings.api_page_size_max:
+        raise refused(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            N_("limit may be at most {most}"),
+            most=settings.api_page_size_max,
+        )

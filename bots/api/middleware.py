@@ -14,6 +14,10 @@ from core.i18n import SOURCE_LANGUAGE, preferred_language, translate
 from core.logs import request_id
 
 MAX_BODY_BYTES = 1024 * 1024
+# Routes that take a whole file: each streams its body and refuses it past a limit of its own,
+# read from the settings, so the 1 MiB cap for messages and API calls does not apply. Matched
+# exactly, so no other route under the same prefix escapes the cap.
+UPLOAD_PATHS = frozenset({"/api/v1/practices/import"})
 log = logging.getLogger("consulta.http")
 
 
@@ -22,11 +26,20 @@ class _TooLarge(Exception):
 
 
 class RequestContext:
-    """Tags the request with an id, refuses bodies over 1 MiB with 413, and logs the outcome."""
+    """Tags the request with an id, refuses bodies over 1 MiB with 413, and logs the outcome.
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    Upload routes (UPLOAD_PATHS) are left to enforce their own limit.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        upload_paths: frozenset[str] = UPLOAD_PATHS,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,6 +62,9 @@ class RequestContext:
             await send(message)
 
         try:
+            if scope["path"] in self.upload_paths:
+                await self.app(scope, receive, send_with_id)
+                return
             declared = dict(scope["headers"]).get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
                 await self._refuse(scope, send_with_id)

@@ -16,6 +16,7 @@ from bots.cli import (
     exports,
     organisations,
     outbox,
+    practices,
     recommendations,
     report,
     results,
@@ -46,6 +47,7 @@ for sub, name in [
     (outbox.outbox_app, "outbox"),
     (bot.bot_app, "bot"),
     (updates.updates_app, "updates"),
+    (practices.practices_app, "practices"),
 ]:
     app.add_typer(sub, name=name)
 

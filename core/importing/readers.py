@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from openpyxl import load_workbook
 
+from core.formatting import file_size
 from core.i18n import N_
 from core.importing.cells import Cell, _is_blank, _text
 from core.importing.encoding import (
@@ -278,10 +279,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB ({n:,} bytes)"
-
-
 def open_recommendation_file(
     path: Path,
     *,
@@ -316,8 +313,8 @@ def open_recommendation_file(
         raise ImportFileError(
             path,
             N_("is {size}, larger than the import limit of {limit}; the limit is set by {setting}"),
-            size=_size(info.st_size),
-            limit=_size(max_bytes),
+            size=file_size(info.st_size),
+            limit=file_size(max_bytes),
             setting=MAX_BYTES_SETTING,
         )
     if info.st_size == 0:

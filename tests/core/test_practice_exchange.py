@@ -245,6 +245,7 @@ def test_a_field_the_core_refuses_names_its_version_and_nothing_is_imported(
         ('{\n  "format": "consulta-practices",\n  oops\n}', "line 3: not valid JSON"),
         ("[]", "(the document): Input should be a valid dictionary"),
         ('{"@context": "https://schema.org"}', "JSON-LD export, which is for reading"),
+        ("[" * 100_000, "nested too deeply to be an exchange file"),
     ],
 )
 def test_files_that_are_not_exports_are_refused_clearly(elsewhere, text, message):

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
-from bots.api.deps import SessionDep, allowed, get_settings
-from bots.api.refusals import refusal_of, refused
+from bots.api.deps import SessionDep, allowed, check_page_size, get_settings
+from bots.api.refusals import refusal_of
 from core import recommendations
 from core.config import Settings
 from core.errors import NotFound
-from core.i18n import N_
 from core.models import Participant
 from core.permissions import Permission
 from core.vocabulary import Mechanism, Position
@@ -78,12 +77,7 @@ def list_recommendations(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Recommendations matching every given filter, a page at a time."""
-    if limit > settings.api_page_size_max:
-        raise refused(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            N_("limit may be at most {most}"),
-            most=settings.api_page_size_max,
-        )
+    check_page_size(limit, settings)
     spec = recommendations.RecommendationFilter(
         country=country,
         mechanism=mechanism,

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from bots.api.deps import SessionDep, allowed, get_settings
-from bots.api.refusals import refusal_of, refused
+from bots.api.deps import SessionDep, allowed, check_page_size, get_settings
+from bots.api.refusals import refusal_of
 from core import gaps, invitations, timeline, updates
 from core.config import Settings
 from core.errors import ConsultaError, InvalidInput, NotFound, PermissionDenied
@@ -234,7 +234,7 @@ def list_updates(
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> list[dict[str, Any]]:
     """Updates the caller may see, newest first, each at its latest version they may see."""
-    _check_limit(limit, settings)
+    check_page_size(limit, settings)
     return updates.list_updates(
         session, caller, recommendation_id=recommendation, state=state, limit=limit
     )
@@ -301,7 +301,7 @@ def list_gaps(
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> list[dict[str, Any]]:
     """Recommendations by largest perception gap; counts under k are withheld."""
-    _check_limit(limit, settings)
+    check_page_size(limit, settings)
     with refusals():
         rows = gaps.perception_gaps(session, viewer=caller, round_code=round_code, limit=limit)
         return [row.as_data() for row in rows]
@@ -366,12 +366,3 @@ def _invitation(session: Session, found: RoleInvitation, now: datetime) -> dict[
         "redeemed_at": found.used_at.isoformat(timespec="seconds") if found.used_at else None,
         "redeemed_by": redeemer.pseudonym if redeemer else None,
     }
-
-
-def _check_limit(limit: int, settings: Settings) -> None:
-    if limit > settings.api_page_size_max:
-        raise refused(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            N_("limit may be at most {most}"),
-            most=settings.api_page_size_max,
-        )
