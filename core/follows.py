@@ -30,11 +30,11 @@ from core.models import (
     recommendation_tags,
     utcnow,
 )
-from core.practices import PRACTICE_NOTICE
 from core.recommendations import find as find_recommendation
 
 UPDATE_NOTICE = "update"
-# Kinds of news that count against the daily cap; later kinds add themselves here.
+PRACTICE_NOTICE = "practice"
+# Kinds of news that count against the daily cap, and share one digest.
 CAPPED_KINDS = frozenset({UPDATE_NOTICE, PRACTICE_NOTICE})
 _SDG = re.compile(r"^(?:sdg\s*)?(\d{1,2}\.[0-9a-z]{1,2})$", re.IGNORECASE)
 _TAG_KINDS = {FollowKind.THEME: TagKind.THEME, FollowKind.SDG_TARGET: TagKind.SDG_TARGET}
@@ -196,30 +196,51 @@ def set_auto_follow(session: Session, participant: Participant, on: bool) -> Non
     )
 
 
-def followers(session: Session, recommendations: Iterable[Recommendation]) -> set[int]:
-    """Everyone who follows any of these recommendations, their themes or SDG targets."""
-    recs = list(recommendations)
-    conditions = [
-        (Follow.kind == FollowKind.RECOMMENDATION) & Follow.target.in_([str(r.id) for r in recs])
-    ]
+def followers_of(
+    session: Session,
+    recommendation_ids: Iterable[int],
+    tags: dict[TagKind, Iterable[str]],
+) -> set[int]:
+    """Everyone who follows one of these recommendations, themes or SDG targets."""
+    conditions = []
+    ids = sorted({str(i) for i in recommendation_ids})
+    if ids:
+        conditions.append((Follow.kind == FollowKind.RECOMMENDATION) & Follow.target.in_(ids))
     for kind, tag_kind in _TAG_KINDS.items():
-        codes = sorted({t.code for r in recs for t in r.tags_of(tag_kind)})
+        # Themes are matched whatever their case: "Education" is the theme "education".
+        codes = sorted({code.lower() for code in tags.get(tag_kind, ())})
         if codes:
-            conditions.append((Follow.kind == kind) & Follow.target.in_(codes))
+            conditions.append((Follow.kind == kind) & func.lower(Follow.target).in_(codes))
+    if not conditions:
+        return set()
     return set(session.scalars(select(Follow.participant_id).where(or_(*conditions)).distinct()))
 
 
-def announce(session: Session, version: UpdateVersion, now: datetime) -> int:
-    """Tell the followers of a newly published version; returns how many notices were written."""
-    update = version.update
-    audience = followers(session, update.recommendations)
-    audience.discard(update.author_id or 0)
-    subject = f"update-version:{version.id}"
+def followers(session: Session, recommendations: Iterable[Recommendation]) -> set[int]:
+    """Everyone who follows any of these recommendations, their themes or SDG targets."""
+    recs = list(recommendations)
+    return followers_of(
+        session,
+        (r.id for r in recs),
+        {kind: [t.code for r in recs for t in r.tags_of(kind)] for kind in _TAG_KINDS.values()},
+    )
+
+
+def tell(
+    session: Session,
+    audience: set[int],
+    kind: str,
+    subject: str,
+    payload: dict[str, int],
+    now: datetime,
+) -> int:
+    """Write the news for each follower not told of it yet and not opted out; returns how many.
+
+    core.news sends what is written here under the daily cap.
+    """
     already = set(
         session.scalars(
-            select(Notice.participant_id).where(
-                Notice.kind == UPDATE_NOTICE, Notice.subject == subject
-            )
+            select(Notice.participant_id).where(Notice.kind == kind, Notice.subject == subject)
         )
     )
     opted_out = set(
@@ -234,15 +255,30 @@ def announce(session: Session, version: UpdateVersion, now: datetime) -> int:
         session.add(
             Notice(
                 participant_id=participant_id,
-                kind=UPDATE_NOTICE,
+                kind=kind,
                 subject=subject,
-                payload={"update_id": update.id, "version_id": version.id},
+                payload=payload,
                 created_at=now,
             )
         )
         written += 1
     session.flush()
     return written
+
+
+def announce(session: Session, version: UpdateVersion, now: datetime) -> int:
+    """Tell the followers of a newly published version; returns how many notices were written."""
+    update = version.update
+    audience = followers(session, update.recommendations)
+    audience.discard(update.author_id or 0)
+    return tell(
+        session,
+        audience,
+        UPDATE_NOTICE,
+        f"update-version:{version.id}",
+        {"update_id": update.id, "version_id": version.id},
+        now,
+    )
 
 
 def describe(follow_row: Follow) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import feedback, formatting, outbox
 from core.conversation import followup, practices_chat
 from core.db import insert_once
-from core.follows import CAPPED_KINDS, UPDATE_NOTICE
+from core.follows import CAPPED_KINDS, PRACTICE_NOTICE, UPDATE_NOTICE
 from core.i18n import translate, translate_plural
 from core.messages import Expect, Option, OutboundMessage
 from core.models import (
@@ -29,7 +29,6 @@ from core.models import (
     UpdateVersion,
 )
 from core.people import preferred_identity
-from core.practices import PRACTICE_NOTICE
 from core.timezones import zone_of
 from core.vocabulary import Role
 

@@ -16,20 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, outbox
+from core import audit, follows, outbox
 from core.conversation.words import fold
 from core.errors import InvalidInput, NotFound, PermissionDenied, Phrase
+from core.follows import PRACTICE_NOTICE
 from core.i18n import N_, supported_language, translate
 from core.invitations import effective_role
 from core.lookup import row_id
 from core.messages import OutboundMessage
 from core.models import (
-    Follow,
-    FollowKind,
-    Notice,
     Participant,
     Practice,
     PracticeQuestion,
@@ -45,7 +43,6 @@ from core.people import preferred_identity
 from core.recommendations import find as find_recommendation
 from core.vocabulary import Role
 
-PRACTICE_NOTICE = "practice"
 TEXT_FIELDS = ("title", "summary", "done", "results", "lessons")
 FIELD_NAMES = {
     "title": N_("title"),
@@ -796,56 +793,28 @@ def current(practice: Practice) -> PracticeVersion | None:
 
 def followers(session: Session, version: PracticeVersion) -> set[int]:
     """Everyone who follows one of the practice's themes, SDG targets or recommendations."""
-    conditions = []
-    for kind, tag_kind in (
-        (FollowKind.THEME, TagKind.THEME),
-        (FollowKind.SDG_TARGET, TagKind.SDG_TARGET),
-    ):
-        codes = [t.code for t in version.tags_of(tag_kind)]
-        if codes:
-            lowered = [c.lower() for c in codes]
-            conditions.append(and_(Follow.kind == kind, func.lower(Follow.target).in_(lowered)))
-    linked = [str(r.id) for r in linked_recommendations(session, version)]
-    if linked:
-        conditions.append(and_(Follow.kind == FollowKind.RECOMMENDATION, Follow.target.in_(linked)))
-    if not conditions:
-        return set()
-    return set(session.scalars(select(Follow.participant_id).where(or_(*conditions)).distinct()))
+    return follows.followers_of(
+        session,
+        (r.id for r in linked_recommendations(session, version)),
+        {
+            kind: [t.code for t in version.tags_of(kind)]
+            for kind in (TagKind.THEME, TagKind.SDG_TARGET)
+        },
+    )
 
 
 def announce(session: Session, version: PracticeVersion, now: datetime) -> int:
     """Queue news of a newly published version for its followers; returns how many."""
     audience = followers(session, version)
     audience.discard(version.practice.author_id or 0)
-    subject = f"practice-version:{version.id}"
-    already = set(
-        session.scalars(
-            select(Notice.participant_id).where(
-                Notice.kind == PRACTICE_NOTICE, Notice.subject == subject
-            )
-        )
+    return follows.tell(
+        session,
+        audience,
+        PRACTICE_NOTICE,
+        f"practice-version:{version.id}",
+        {"practice_id": version.practice_id, "version_id": version.id},
+        now,
     )
-    opted_out = set(
-        session.scalars(
-            select(Participant.id).where(
-                Participant.id.in_(audience), Participant.opted_out_at.is_not(None)
-            )
-        )
-    )
-    written = 0
-    for participant_id in sorted(audience - already - opted_out):
-        session.add(
-            Notice(
-                participant_id=participant_id,
-                kind=PRACTICE_NOTICE,
-                subject=subject,
-                payload={"practice_id": version.practice_id, "version_id": version.id},
-                created_at=now,
-            )
-        )
-        written += 1
-    session.flush()
-    return written
 
 
 # --- questions to authors ---------------------------------------------------------------------
