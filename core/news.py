@@ -143,27 +143,40 @@ def _digest(versions: list[News], language: str) -> OutboundMessage:
     updates = sum(1 for v in versions if isinstance(v, UpdateVersion))
     found = len(versions) - updates
 
-    def counted(singular: str, plural: str, count: int) -> str:
-        return translate_plural(language, singular, plural, count).format(
-            count=formatting.number(count, language)
-        )
+    def counted(said: str, count: int) -> str:
+        return said.format(count=formatting.number(count, language))
 
     if not found:
         heading = counted(
-            "News on what you follow: {count} update.",
-            "News on what you follow: {count} updates.",
+            translate_plural(
+                language,
+                "News on what you follow: {count} update.",
+                "News on what you follow: {count} updates.",
+                updates,
+            ),
             updates,
         )
     elif not updates:
         heading = counted(
-            "News on what you follow: {count} good practice.",
-            "News on what you follow: {count} good practices.",
+            translate_plural(
+                language,
+                "News on what you follow: {count} good practice.",
+                "News on what you follow: {count} good practices.",
+                found,
+            ),
             found,
         )
     else:
         heading = translate(language, "News on what you follow: {updates} and {practices}.").format(
-            updates=counted("{count} update", "{count} updates", updates),
-            practices=counted("{count} good practice", "{count} good practices", found),
+            updates=counted(
+                translate_plural(language, "{count} update", "{count} updates", updates), updates
+            ),
+            practices=counted(
+                translate_plural(
+                    language, "{count} good practice", "{count} good practices", found
+                ),
+                found,
+            ),
         )
     lines = [heading]
     shown = versions[:MOST_IN_DIGEST]
