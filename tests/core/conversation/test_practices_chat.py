@@ -535,7 +535,8 @@ def test_a_question_reaches_the_author_without_the_askers_name_and_the_answer_co
     ]
 
     # Only the author answers, once.
-    assert "Only the practice's author answers" in asker.press_id(f"pq.{question.id}.answer")
+    # The asker reads French: the refusal is said in French.
+    assert "Seul l'auteur de la pratique répond" in asker.press_id(f"pq.{question.id}.answer")
     assert "There is no question number 999." in author.press_id("pq.999.answer")
     said = author.press_id(relayed["options"][0]["id"])
     assert "The question was: “Comment avez-vous financé les camions ?”" in said
