@@ -547,7 +547,7 @@ def test_a_question_reaches_the_author_without_the_askers_name_and_the_answer_co
     answer = _sent_to(database, "asker-fr")[-1]
     assert answer["language"] == "fr"
     # In the asker's language: the practice's French title.
-    assert f"#{number} “Enregistrement mobile”" in answer["text"]
+    assert f"#{number} « Enregistrement mobile »" in answer["text"]
     assert "Comment avez-vous financé les camions ?" in answer["text"]
     assert "A regional development fund paid." in answer["text"]
     assert "Des unités mobiles." in asker.press_id(answer["options"][0]["id"])
