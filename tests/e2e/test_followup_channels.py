@@ -23,6 +23,7 @@ from core.people import add_organisation
 from core.vocabulary import OrganisationType, Role
 from tests.conftest import PSEUDONYM_KEY
 from tests.core.conversation.conftest import open_round
+from tests.fakes.followup import last_noon
 from tests.fakes.telegram_api import FakeTelegram, TelegramChat, TelegramUser, telegram_settings
 from tests.fakes.webhook_gateway import SECRET, signed_headers
 
@@ -90,7 +91,7 @@ def test_an_nhri_assessment_on_telegram_reaches_a_follower_who_answers_back(data
 
         # The next tick, in the daytime, queues the news; the dispatcher posts it to Telegram.
         with database.unit_of_work() as session:
-            assert news.deliver_news(session, utcnow().replace(hour=12)) == 1
+            assert news.deliver_news(session, last_noon()) == 1
         assert _send_outbox(settings, database) == 1
         notice = fake.sent(FOLLOWER_CHAT)[-1]
         assert "Valdoria NHRI assesses" in notice["text"]

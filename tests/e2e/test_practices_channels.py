@@ -21,6 +21,7 @@ from core.people import add_organisation, add_participant
 from core.vocabulary import OrganisationType, Role
 from tests.conftest import PSEUDONYM_KEY
 from tests.core.conversation.conftest import open_round
+from tests.fakes.followup import last_noon
 from tests.fakes.slack_api import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -164,7 +165,7 @@ def test_practices_published_from_telegram_and_slack_reach_a_follower_who_asks_t
 
         # The next daytime tick sends the follower one digest of the two.
         with database.unit_of_work() as session:
-            assert news.deliver_news(session, utcnow().replace(hour=12)) == 1
+            assert news.deliver_news(session, last_noon()) == 1
         assert _send_outbox(settings, database) == 1
         digest = telegram.sent(FOLLOWER_CHAT)[-1]
         assert digest["text"].splitlines()[:3] == [

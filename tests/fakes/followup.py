@@ -189,3 +189,10 @@ def give_answer(
         now=now,
         kind=kind,
     )
+
+
+def last_noon() -> datetime:
+    """The latest noon UTC that has passed: daytime for news, never ahead of the dispatcher."""
+    now = datetime.now(UTC)
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon <= now else noon - timedelta(days=1)
