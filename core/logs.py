@@ -34,15 +34,37 @@ def redact(text: str) -> str:
     return text
 
 
+def scrub(record: logging.LogRecord) -> None:
+    """Redact the record's message and text fields in place."""
+    try:
+        message = record.getMessage()
+    except Exception:
+        # A message that does not format is left for the handler to report, as logging does.
+        return
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    fields = getattr(record, "fields", None)
+    if isinstance(fields, dict):
+        record.fields = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
+
+
+def _scrubbing_factory(make: Any) -> Any:
+    def make_scrubbed(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = make(*args, **kwargs)
+        scrub(record)
+        return record
+
+    make_scrubbed._consulta = True  # type: ignore[attr-defined]
+    return make_scrubbed
+
+
 class _ContextFilter(logging.Filter):
     """Stamps the request id on every record and scrubs secrets from the message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get() or "-"
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        scrub(record)
         return True
 
 
@@ -102,6 +124,10 @@ def configure_logging(format: str = "text", level: str = "INFO") -> None:
             root.removeHandler(old)
     handler._consulta = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+    # Scrubbed as each record is made, so every handler (a collector's, a test's) gets it clean,
+    # whichever comes first; the filter above covers records made before this ran.
+    if not getattr(logging.getLogRecordFactory(), "_consulta", False):
+        logging.setLogRecordFactory(_scrubbing_factory(logging.getLogRecordFactory()))
     root.setLevel(level.upper())
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

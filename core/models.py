@@ -26,6 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from core.crypto import EncryptedString, stored_length
 from core.vocabulary import (
     Mechanism,
     OrganisationType,
@@ -323,7 +324,8 @@ class PlatformIdentity(Base):
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
     platform: Mapped[Platform] = mapped_column(slug_enum(Platform))
-    external_id: Mapped[str] = mapped_column(String(255))
+    # Up to 255 characters, encrypted at rest; look-ups by equality work unchanged (core/crypto.py).
+    external_id: Mapped[str] = mapped_column(EncryptedString(stored_length(255)))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # False once the person blocked the bot: nothing more is sent until they write again.
     reachable: Mapped[bool] = mapped_column(default=True)
@@ -430,9 +432,11 @@ class Round(Base):
     quiet_hours_start: Mapped[int] = mapped_column(Integer, default=21)
     quiet_hours_end: Mapped[int] = mapped_column(Integer, default=8)
     closing_notice_hours: Mapped[int] = mapped_column(Integer, default=48)
-    # Where a summary of response counts is posted, and how often (daily or weekly).
+    # Where a summary of response counts is posted, and how often (daily or weekly). The chat
+    # is encrypted within the column's 255 characters (a chat id of up to 173 bytes fits): a
+    # wider column would mean rebuilding `rounds` on SQLite, which deletes what refers to it.
     digest_platform: Mapped[Platform | None] = mapped_column(slug_enum(Platform))
-    digest_chat: Mapped[str | None] = mapped_column(String(255))
+    digest_chat: Mapped[str | None] = mapped_column(EncryptedString(255))
     digest_every: Mapped[str | None] = mapped_column(String(10))
     last_digest_at: Mapped[datetime | None] = mapped_column()
     recommendations: Mapped[list[Recommendation]] = relationship(
@@ -593,7 +597,8 @@ class OutboxMessage(Base):
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
     platform: Mapped[Platform] = mapped_column(slug_enum(Platform))
-    recipient: Mapped[str] = mapped_column(String(255))
+    # The chat as the platform knows it, up to 255 characters, encrypted like platform ids.
+    recipient: Mapped[str] = mapped_column(EncryptedString(stored_length(255)))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Replies (0) go before bulk invitations and reminders (10).
     priority: Mapped[int] = mapped_column(Integer, default=10)

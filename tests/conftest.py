@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import migrate
+from core import crypto, migrate
 from core.db import Database
 from core.models import Base
 
@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PSEUDONYM_KEY = b"test-pseudonym-key-0123456789abcdef"
+# The key platform ids and chat ids are encrypted with, as `consulta config init` would write.
+SECRET_KEY = "test-secret-key-Qm9yZGVhdXgtMjAyNy0wMy0wMQ"
 NO_POSTGRES = (
     "TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped "
     "(.ci/run sets it when a server answers on 127.0.0.1:5432)"
@@ -35,6 +37,14 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _personal_data_key() -> Iterator[None]:
+    """Every test encrypts personal data with the test key, whatever a test before it set."""
+    crypto.use_key(SECRET_KEY)
+    yield
+    crypto.use_key(SECRET_KEY)
 
 
 @pytest.fixture(scope="session")

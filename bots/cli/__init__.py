@@ -14,6 +14,7 @@ from bots.cli import (
     db,
     demo,
     exports,
+    keys,
     organisations,
     outbox,
     practices,
@@ -48,6 +49,7 @@ for sub, name in [
     (bot.bot_app, "bot"),
     (updates.updates_app, "updates"),
     (practices.practices_app, "practices"),
+    (keys.keys_app, "keys"),
 ]:
     app.add_typer(sub, name=name)
 

@@ -21,7 +21,7 @@ from bots.bootstrap import load_settings, start
 from core import migrate
 from core.config import ConfigError, Settings, mask_url_password
 from core.db import Database
-from core.errors import ConsultaError
+from core.errors import ConsultaError, ExplainedError
 from core.i18n import N_, SOURCE_LANGUAGE, gettext_for, supported_language
 from core.importing.readers import ImportFileError
 
@@ -69,6 +69,11 @@ class _FriendlyErrors(TyperGroup):
             _error(problem.in_language(organiser_language()))
             raise typer.Exit(1) from None
         except SQLAlchemyError as failure:
+            cause = getattr(failure, "orig", None)
+            if isinstance(cause, ExplainedError):
+                # Raised while a value was bound, e.g. a platform id with no key to encrypt it.
+                _error(cause.in_language(organiser_language()))
+                raise typer.Exit(1) from None
             url = mask_url_password(load_settings().database_url)
             reason = str(getattr(failure, "orig", None) or failure).splitlines()[0]
             _ = gettext_for(organiser_language())
@@ -97,7 +102,7 @@ RecIds = Annotated[
 @contextmanager
 def open_database(*, migrated: bool = True) -> Iterator[tuple[Settings, Database]]:
     settings = load_settings()
-    database = start(settings)
+    database = start(settings, key_required=False)
     try:
         if migrated and not migrate.is_up_to_date(database.engine):
             raise ConsultaError(

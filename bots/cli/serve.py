@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bots.bootstrap import load_settings, start
+from bots.bootstrap import load_settings, start, verify_key
 from bots.cli.common import err, organiser_language
 from core.i18n import gettext_for
 
@@ -26,6 +26,7 @@ def serve(
     from bots.api.app import create_app
 
     settings = load_settings()
+    verify_key(settings)
     host, port = host or settings.host, port or settings.port
     application = create_app(settings, worker=worker)
     _ = gettext_for(organiser_language())
