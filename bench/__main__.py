@@ -8,7 +8,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from bench.common import Figure, table
+from bench.common import SECRET_KEY, Figure, table
 from core import crypto
 
 
@@ -21,7 +21,7 @@ def main(selected: list[str]) -> int:
     )
     figures: list[Figure] = []
     # Platform ids are encrypted as in a deployment, so their cost is part of every figure.
-    crypto.use_key(os.environ.get("CONSULTA_SECRET_KEY") or "bench-secret-key-0123456789abcdef")
+    crypto.use_key(SECRET_KEY)
     for name in names:
         if selected and name not in selected:
             continue

@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Table, func, insert, select
 
-from bench.common import Figure, open_round_on
+from bench.common import SECRET_KEY, Figure, open_round_on
 from bench.fake_bot_api import FakeBotApi
 from core import migrate
 from core.db import Database
@@ -284,7 +284,7 @@ def _consulta_environment(database_file: Path, bot_api: str) -> dict[str, str]:
     return {
         "CONSULTA_DATABASE_URL": f"sqlite:///{database_file}",
         "CONSULTA_PSEUDONYM_KEY": PSEUDONYM_KEY,
-        "CONSULTA_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "CONSULTA_SECRET_KEY": SECRET_KEY,
         "CONSULTA_TELEGRAM_TOKEN": "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw8",
         "CONSULTA_TELEGRAM_WEBHOOK_SECRET": SECRET,
         "CONSULTA_TELEGRAM_API_URL": bot_api,

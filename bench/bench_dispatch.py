@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bench.common import Figure, alternate
+from bench.common import SECRET_KEY, Figure, alternate
 from bench.fake_bot_api import TOKEN, FakeBotApi
 from bots.dispatcher import Dispatcher
 from bots.senders import TelegramSender
@@ -342,6 +342,7 @@ def _crash(fake: FakeBotApi, workdir: Path) -> list[Figure]:
             "CONSULTA_TELEGRAM_TOKEN": TOKEN,
             "CONSULTA_TELEGRAM_API_URL": fake.base_url,
             "CONSULTA_PSEUDONYM_KEY": "bench-pseudonym-key-not-a-secret",
+            "CONSULTA_SECRET_KEY": SECRET_KEY,
             "CONSULTA_LOG_LEVEL": "WARNING",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
         }

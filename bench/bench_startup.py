@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Figure, bare_import, rss_of
+from bench.common import SECRET_KEY, Figure, bare_import, rss_of
 from bench.fake_bot_api import TOKEN, FakeBotApi
 from core import migrate
 from core.db import Database
@@ -116,7 +116,7 @@ def _server_env(database_path: Path, telegram_api_url: str) -> dict[str, str]:
             # Standard Webhooks keys are whsec_ and base64.
             "CONSULTA_WEBHOOK_SECRET": "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtbm90LWEtc2VjcmV0",
             "CONSULTA_WEBHOOK_OUTBOUND_URL": f"{nowhere}/outbound",
-            "CONSULTA_SECRET_KEY": "bench-secret-key-not-a-secret-0123456789",
+            "CONSULTA_SECRET_KEY": SECRET_KEY,
             "CONSULTA_PSEUDONYM_KEY": "bench-pseudonym-key-not-a-secret",
             "CONSULTA_LOG_LEVEL": "WARNING",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),

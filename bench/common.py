@@ -14,6 +14,9 @@ from typing import Any
 
 # What every Consulta server process imports, whatever it then does: the reference process
 # of the memory and start-up figures imports these and nothing else.
+# The key platform ids are encrypted with, here and in every server or worker a benchmark
+# starts, so they all read the same rows.
+SECRET_KEY = "bench-secret-key-0123456789abcdef"
 BARE_IMPORTS = ("fastapi", "slack_bolt", "telegram", "sqlalchemy", "babel", "apscheduler")
 _BARE_IMPORT_CODE = (
     f"import {', '.join(BARE_IMPORTS)}\n"
