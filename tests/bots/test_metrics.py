@@ -174,10 +174,10 @@ def queue(
 
 def test_outbox_depth_and_oldest_age_per_platform_are_read_at_scrape_time(client, database):
     client.app.state.metrics.clock = lambda: FROZEN
-    queue(database, "111", Platform.TELEGRAM, FROZEN - timedelta(seconds=90))
-    queue(database, "222", Platform.TELEGRAM, FROZEN - timedelta(seconds=30))
+    queue(database, "tg-chat-111", Platform.TELEGRAM, FROZEN - timedelta(seconds=90))
+    queue(database, "tg-chat-222", Platform.TELEGRAM, FROZEN - timedelta(seconds=30))
     queue(database, "U0SLACK", Platform.SLACK, FROZEN - timedelta(seconds=5))
-    sent = queue(database, "333", Platform.TELEGRAM, FROZEN - timedelta(hours=5))
+    sent = queue(database, "tg-chat-333", Platform.TELEGRAM, FROZEN - timedelta(hours=5))
     with database.unit_of_work() as session:
         session.get_one(OutboxMessage, sent.id).status = OutboxStatus.SENT
 
@@ -187,7 +187,7 @@ def test_outbox_depth_and_oldest_age_per_platform_are_read_at_scrape_time(client
     assert value(samples, "consulta_outbox_oldest_age_seconds", platform="telegram") == 90
     assert value(samples, "consulta_outbox_oldest_age_seconds", platform="slack") == 5
     assert ("consulta_outbox_depth", frozenset({("platform", "webhook")})) not in samples
-    for recipient in ("111", "222", "U0SLACK"):
+    for recipient in ("tg-chat-111", "tg-chat-222", "U0SLACK"):
         assert recipient not in text
 
 
