@@ -460,9 +460,10 @@ def revise(
 def get(session: Session, ref: int | str) -> Practice:
     """One practice by its number (12 or #12) or its stable id (urn:uuid:...)."""
     text = str(ref).strip().lstrip("#")
+    number = row_id(text)
     found = (
-        session.get(Practice, row_id(text))
-        if row_id(text) is not None
+        session.get(Practice, number)
+        if number is not None
         else session.scalar(select(Practice).where(Practice.uid == text))
     )
     if found is None:
