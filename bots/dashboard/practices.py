@@ -37,16 +37,6 @@ from core.permissions import Permission, require_of
 router = APIRouter()
 SignedIn = Annotated[Visit, Depends(signed_in)]
 PAGE_SIZE = 25
-# Practices are numbered with the database's integers: a larger number names none, and
-# PostgreSQL refuses to compare one with them.
-LARGEST_NUMBER = 2**31 - 1
-
-
-def _number(practice_id: int) -> int:
-    """The practice's number, once it could name one; a refusal says there is none."""
-    if not 0 < practice_id <= LARGEST_NUMBER:
-        raise NotFound(N_("no good practice with number {number!r}"), number=str(practice_id)[:80])
-    return practice_id
 
 
 def _reviewer(organiser: Participant) -> None:
@@ -213,7 +203,7 @@ def practice_page(
     language = page_language(request, visit)
     with work(request) as session:
         try:
-            found = practices.get(session, _number(practice_id))
+            found = practices.get(session, practice_id)
         except NotFound as missing:
             raise Refusal(404, N_("Not found"), missing) from None
         # Organisers also read what is not published yet: the latest version, then.
@@ -293,11 +283,10 @@ def review_practice(
         with work(request) as session:
             organiser = visit.organiser(session)
             _reviewer(organiser)
-            number = _number(practice_id)
             if decision == "approve":
-                practices.approve(session, organiser, number, note=note.strip() or None)
+                practices.approve(session, organiser, practice_id, note=note.strip() or None)
             else:
-                practices.reject(session, organiser, number, note=note)
+                practices.reject(session, organiser, practice_id, note=note)
     except ConsultaError as problem:
         said = problem.in_language(page_language(request, visit))
         return _review_page(
