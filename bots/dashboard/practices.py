@@ -153,7 +153,7 @@ def practices_page(
         problem: str | None = None
         try:
             if wanted.language:
-                # The count leaves the language out: the whole match is taken, then one page.
+                # Filtering by language reads every match anyway: take them once, then one page.
                 everything = practices.search(session, wanted, limit=sys.maxsize)
                 total, found = len(everything), everything[offset : offset + PAGE_SIZE]
             else:
